@@ -1,0 +1,5 @@
+import sys
+
+from hhikit.cli import main
+
+sys.exit(main())

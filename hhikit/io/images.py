@@ -1,0 +1,88 @@
+"""Reading images robustly: EXIF orientation applied; grayscale, palette, RGBA, 16-bit and
+CMYK converted to 8-bit RGB; truncated files, non-images, zero-byte files, decompression
+bombs and absurd dimensions rejected with an ``InputError`` naming the file and the problem."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from hhikit.errors import InputError
+
+MAX_PIXELS = 80_000_000  # ~ 9000 x 9000; larger inputs are refused, not decoded
+MIN_SIDE = 8
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        arr8 = ((arr - lo) * scale).clip(0, 255).astype(np.uint8)
+        return Image.fromarray(arr8, "L").convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGB", rgba.size, (255, 255, 255))
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    if img.mode == "CMYK":
+        return img.convert("RGB")
+    if img.mode != "RGB":
+        return img.convert("RGB")
+    return img
+
+
+def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Decode image bytes to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``."""
+    if not data:
+        raise InputError(f"{name}: empty file (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise InputError(f"{name}: image is {w}x{h} pixels, over the {MAX_PIXELS:,}-pixel limit")
+            if min(w, h) < MIN_SIDE:
+                raise InputError(f"{name}: image is {w}x{h} pixels, too small to hold people")
+            img.seek(0)  # animated images: the first frame
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            img = _to_rgb(img)
+            return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+    except InputError:
+        raise
+    except UnidentifiedImageError:
+        raise InputError(f"{name}: not an image (unrecognised format)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputError(f"{name}: refused as a decompression bomb ({exc})") from None
+    except OSError as exc:
+        msg = str(exc)
+        if "truncated" in msg.lower() or "broken data stream" in msg.lower():
+            raise InputError(f"{name}: truncated or corrupt image data") from None
+        raise InputError(f"{name}: cannot decode image ({msg})") from None
+    except (ValueError, SyntaxError, Image.DecompressionBombWarning, EOFError) as exc:
+        raise InputError(f"{name}: cannot decode image ({exc})") from None
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError(f"{p}: is a directory, not an image")
+        data = p.read_bytes()
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    return decode_image(data, str(p))

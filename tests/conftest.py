@@ -1,0 +1,36 @@
+"""Shared fixtures. Real public test data lives in ../shared/data (beside the checkout);
+tests that need it skip with a clear reason when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "examples" / "images"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test if it is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared test data not found: {p}")
+    return p
+
+
+@pytest.fixture
+def shared() -> Path:
+    return shared_path()
+
+
+@pytest.fixture
+def ww_images() -> list[Path]:
+    d = shared_path("waldo_and_wenda", "images")
+    return sorted(d.glob("*.jpg"))
+
+
+@pytest.fixture
+def example_image() -> Path:
+    return EXAMPLES / "handshake.jpg"
