@@ -1,0 +1,61 @@
+"""Average precision of a ranked list.
+
+``continuous``: the area under the interpolated precision-recall curve (precision made
+monotone from the right, summed over recall steps), as in HICO-DET's and VOC2010+'s code.
+``voc11``: the VOC2007 11-point interpolation (mean of the best precision at recall >= t
+for t = 0, 0.1, ..., 1).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+APMethod = Literal["continuous", "voc11"]
+
+
+def ap_from_pr(recall: np.ndarray, precision: np.ndarray, method: APMethod = "continuous") -> float:
+    """AP from recall/precision arrays ordered by descending score."""
+    recall = np.asarray(recall, dtype=float)
+    precision = np.asarray(precision, dtype=float)
+    if recall.size == 0:
+        return 0.0
+    if method == "voc11":
+        total = 0.0
+        for t in np.linspace(0.0, 1.0, 11):
+            p = precision[recall >= t - 1e-12]
+            total += float(p.max()) if p.size else 0.0
+        return total / 11.0
+    if method != "continuous":
+        raise ValueError(f"unknown AP method {method!r}")
+    mrec = np.concatenate([[0.0], recall, [1.0]])
+    mpre = np.concatenate([[0.0], precision, [0.0]])
+    mpre = np.maximum.accumulate(mpre[::-1])[::-1]
+    idx = np.where(mrec[1:] != mrec[:-1])[0]
+    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+
+
+def average_precision(
+    scores: np.ndarray, labels: np.ndarray, n_positives: int | None = None, method: APMethod = "continuous"
+) -> float:
+    """AP of ``scores`` against binary ``labels`` (1 = true positive detection).
+
+    ``n_positives`` is the number of ground-truth positives (defaults to ``labels.sum()``);
+    pass it when some positives were never detected. Ties keep input order (stable sort).
+    """
+    scores = np.asarray(scores, dtype=float).ravel()
+    labels = np.asarray(labels, dtype=float).ravel()
+    if scores.shape != labels.shape:
+        raise ValueError("scores and labels differ in length")
+    npos = float(labels.sum()) if n_positives is None else float(n_positives)
+    if npos <= 0:
+        return float("nan")
+    order = np.argsort(-scores, kind="stable")
+    tp = labels[order]
+    fp = 1.0 - tp
+    ctp = np.cumsum(tp)
+    cfp = np.cumsum(fp)
+    recall = ctp / npos
+    precision = ctp / np.maximum(ctp + cfp, np.finfo(float).eps)
+    return ap_from_pr(recall, precision, method)
