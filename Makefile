@@ -38,12 +38,12 @@ run: setup
 	$(VENV)/bin/hhi analyze $(EXAMPLE) --out $(OUT)
 
 test: setup $(DEV_STAMP)
-	$(VENV)/bin/ruff check hhikit tests bench
+	$(VENV)/bin/ruff check hhikit tests $(wildcard bench)
 	$(PY) -m pytest -q
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check hhikit tests bench
-	$(VENV)/bin/ruff format --check hhikit tests bench
+	$(VENV)/bin/ruff check hhikit tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check hhikit tests $(wildcard bench)
 
 bench: setup
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done
