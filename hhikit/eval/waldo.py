@@ -64,7 +64,9 @@ def load_waldo_labels(path: str | Path) -> dict[str, WaldoLabel]:
                 raise InputError(f"{path}: line {n} has no id or label")
             if iid in out:
                 raise InputError(f"{path}: id {iid!r} appears twice (line {n})")
-            out[iid] = WaldoLabel(row["source"].strip(), iid, row["label"].strip(), row["caption"] or "", row.get("url") or "")
+            out[iid] = WaldoLabel(
+                row["source"].strip(), iid, row["label"].strip(), row["caption"] or "", row.get("url") or ""
+            )
     if not out:
         raise InputError(f"{path}: no labels")
     return out
@@ -112,7 +114,9 @@ def load_waldo_predictions(path: str | Path) -> dict[str, list[str]]:
     return out
 
 
-def _match_ids(predictions: Mapping[str, Sequence[str]], labels: Mapping[str, WaldoLabel]) -> tuple[dict[str, list[str]], list[str]]:
+def _match_ids(
+    predictions: Mapping[str, Sequence[str]], labels: Mapping[str, WaldoLabel]
+) -> tuple[dict[str, list[str]], list[str]]:
     """Map prediction ids to label ids: exact string first, then numeric value (``2716`` ->
     ``002716``) for ids that lost their leading zeros. Returns (matched, unknown ids)."""
     by_num = {}

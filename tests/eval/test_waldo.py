@@ -87,8 +87,13 @@ def test_prediction_file_formats(tmp_path):
     lines = [
         {"id": "000001", "predictions": ["_ hugging _", "_ kissing _"]},
         {"schema": "x", "path": "/imgs/000002.jpg", "interactions": [{"text": "_ saluting _", "score": 0.9}]},
-        {"path": "000003.png", "interactions": [], "pairs": [
-            {"a": 0, "b": 1, "interactions": [{"text": "_ a _", "score": 0.1}, {"text": "_ b _", "score": 0.7}]}]},
+        {
+            "path": "000003.png",
+            "interactions": [],
+            "pairs": [
+                {"a": 0, "b": 1, "interactions": [{"text": "_ a _", "score": 0.1}, {"text": "_ b _", "score": 0.7}]}
+            ],
+        },
         {"path": "000004.jpg", "error": {"type": "InputError", "message": "bad"}},
     ]
     p.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n")
