@@ -43,17 +43,22 @@ class Pipeline:
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
 
-    def analyze_array(self, image: np.ndarray, path: str = "<array>") -> ImageResult:
-        """Run every stage on an RGB uint8 array."""
+    def analyze_array(
+        self, image: np.ndarray, path: str = "<array>", on_stage: Callable[[str], None] | None = None
+    ) -> ImageResult:
+        """Run every stage on an RGB uint8 array; ``on_stage(name)`` is called before each
+        stage (progress reporting in the web demo)."""
         h, w = image.shape[:2]
         result = ImageResult(path=path, width=int(w), height=int(h))
         for name, stage in self.stages:
+            if on_stage is not None:
+                on_stage(name)
             t0 = time.perf_counter()
             stage(image, result)
             result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - t0
         return result
 
-    def analyze(self, path: str | Path) -> ImageResult:
+    def analyze(self, path: str | Path, on_stage: Callable[[str], None] | None = None) -> ImageResult:
         """Analyse one image file; a bad input gives a record with ``error`` set."""
         t0 = time.perf_counter()
         try:
@@ -62,7 +67,7 @@ class Pipeline:
             return ImageResult(path=str(path), error=error_record(exc))
         t_read = time.perf_counter() - t0
         try:
-            result = self.analyze_array(image, str(path))
+            result = self.analyze_array(image, str(path), on_stage=on_stage)
         except HHIError as exc:
             h, w = image.shape[:2]
             return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc))
