@@ -194,7 +194,7 @@ def train_tin(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         if history is not None:
             history.append(total / len(y))
     return TinInteractiveness(net, mean, std, 0.5, cfg.width)
