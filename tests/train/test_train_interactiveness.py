@@ -63,3 +63,16 @@ def test_train_from_vcoco_writes_weights_and_report(tmp_path: Path) -> None:
     assert m.meta["trained_on"] == "a.json,b.json"
     one = train_from_vcoco([a], tmp_path / "one.npz", steps=20)
     assert "20%" in one["heldout"] and 0 < one["heldout_pairs"] < 160
+
+
+def test_train_from_vcoco_tin_branch(tmp_path: Path) -> None:
+    from hhikit.pairs import get_interactiveness
+
+    a, b = _tiny_vcoco(tmp_path / "a.json", 0), _tiny_vcoco(tmp_path / "b.json", 1)
+    out = tmp_path / "tin.pt"
+    rep = train_from_vcoco([a, b], out, model="tin", epochs=2, width=4)
+    assert rep["model"] == "tin" and out.is_file()
+    m = get_interactiveness("tin", weights=out)
+    assert m.threshold == pytest.approx(rep["nis_threshold"], abs=1e-4)
+    with pytest.raises(ConfigError, match="unknown interactiveness model"):
+        train_from_vcoco([a, b], tmp_path / "x", model="nope")
