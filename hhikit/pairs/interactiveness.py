@@ -197,12 +197,14 @@ GEOMETRY_CARD = ModelCard(
     obtain="ships with hhikit; rebuild with `hhi train interactiveness --vcoco "
     "instances_vcoco_train.json instances_vcoco_val.json --out hhikit/models/weights/interactiveness_geometry.npz`",
     description=(
-        "Pair interactiveness from boxes alone: MLP (2x32 ReLU) on 11 symmetric, scale-free box-pair "
-        "features. Trained with `hhi train interactiveness --vcoco "
-        "instances_vcoco_train.json instances_vcoco_val.json` (V-COCO train+val human-object pairs: "
-        "annotated pairs positive, other human x object combinations of the image negative; seed 0). "
-        "NIS threshold: 95% recall on V-COCO val. See docs/pairs.md for measured APs "
-        "(V-COCO test, HICO-DET test person-person pairs)."
+        "Pair interactiveness from boxes alone: MLP (2x32 ReLU) on 7 symmetric, scale-free box-pair "
+        "features (TRANSFER_FEATURES). Command: `hhi train interactiveness --vcoco "
+        "instances_vcoco_train.json instances_vcoco_val.json` (seed 0, ~40 s CPU, byte-reproducible). "
+        "Data: V-COCO train+val human-object pairs (12,505; annotated pairs positive, other human x "
+        "object combinations of the image negative). NIS threshold 0.30 = 95% recall on V-COCO val "
+        "(model trained on train only). Measured with `hhi eval interactiveness`: V-COCO val AP 0.943 "
+        "(train-only model); V-COCO test AP 0.951 (best heuristic |dx| 0.938, IoU 0.928); HICO-DET test "
+        "person-person pairs AP 0.901 (IoU 0.958, chance 0.620: does NOT beat IoU there). docs/pairs.md."
     ),
     default=True,
 )

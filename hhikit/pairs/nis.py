@@ -25,6 +25,16 @@ def apply_nis(pairs: Sequence[Pair], threshold: float) -> list[Pair]:
     return list(pairs)
 
 
+def _coco17(person: Person) -> np.ndarray | None:
+    """The person's keypoints if they are COCO-17 (other layouts are not used here)."""
+    kp = person.keypoints
+    if kp is None or kp.shape != (17, 3):
+        return None
+    if person.keypoint_format and person.keypoint_format.lower().replace("-", "").replace("_", "") not in ("coco17", "coco"):
+        return None
+    return kp
+
+
 def build_pairs(
     people: Sequence[Person], model: InteractivenessModel | None = None, nis_threshold: float | None = None
 ) -> list[Pair]:
@@ -35,11 +45,12 @@ def build_pairs(
     """
     by_id = sorted(people, key=lambda p: p.id)
     idx = [(i, j) for i in range(len(by_id)) for j in range(i + 1, len(by_id))]
+    kps = [_coco17(p) for p in by_id]
     pairs = [
         Pair(
             a=by_id[i].id,
             b=by_id[j].id,
-            geometry=pair_geometry(by_id[i].box, by_id[j].box, by_id[i].keypoints, by_id[j].keypoints),
+            geometry=pair_geometry(by_id[i].box, by_id[j].box, kps[i], kps[j]),
         )
         for i, j in idx
     ]
@@ -47,7 +58,8 @@ def build_pairs(
         return pairs
     ba = np.stack([by_id[i].box for i, _ in idx])
     bb = np.stack([by_id[j].box for _, j in idx])
-    scores = model.score(ba, bb, [by_id[i].keypoints for i, _ in idx], [by_id[j].keypoints for _, j in idx])
+    scores = model.score(ba, bb, [kps[i] for i, _ in idx], [kps[j] for _, j in idx])
+    scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=0.0)  # degenerate boxes score 0
     for p, s in zip(pairs, scores, strict=True):
         p.interactiveness = float(s)
     return apply_nis(pairs, model.threshold if nis_threshold is None else float(nis_threshold))

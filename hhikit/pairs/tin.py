@@ -86,6 +86,7 @@ class TinTrainConfig:
     weight_decay: float = 1e-4
     width: int = 16
     seed: int = 0
+    threads: int = 1  # small convolutions: one thread is faster on a shared CPU, and reproducible
 
 
 class TinInteractiveness:
@@ -176,6 +177,26 @@ def train_tin(
     rng = np.random.default_rng(cfg.seed)
     maps, feats = tin_inputs(boxes_a, boxes_b, keypoints_a, keypoints_b)
     mean, std = feats.mean(0), feats.std(0) + 1e-3
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        net = _fit(torch, cfg, maps, feats, mean, std, y, rng, history)
+    finally:
+        torch.set_num_threads(threads)
+    return TinInteractiveness(net, mean, std, 0.5, cfg.width)
+
+
+def _fit(
+    torch: Any,
+    cfg: TinTrainConfig,
+    maps: np.ndarray,
+    feats: np.ndarray,
+    mean: np.ndarray,
+    std: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    history: list[float] | None,
+) -> Any:
     net = build_net(feats.shape[1], cfg.width)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     fz = torch.from_numpy(((feats - mean) / std).astype(np.float32))
@@ -197,7 +218,7 @@ def train_tin(
             total += float(loss.detach()) * len(idx)
         if history is not None:
             history.append(total / len(y))
-    return TinInteractiveness(net, mean, std, 0.5, cfg.width)
+    return net
 
 
 @register_interactiveness("tin")

@@ -43,3 +43,14 @@ def test_apply_nis(score: float, thr: float, suppressed: bool) -> None:
     apply_nis([p], thr)
     assert p.suppressed is suppressed
     assert Pair.from_dict(p.to_dict()).suppressed is suppressed
+
+
+def test_other_keypoint_layouts_and_degenerate_boxes_are_safe() -> None:
+    people = _people()
+    people[1].keypoint_format = "mediapipe33"
+    pairs = build_pairs(people, get_interactiveness())
+    assert "facing_a" not in pairs[0].geometry  # person 0's keypoints are not COCO-17 now
+    assert pairs[0].geometry["facing_b"] == -1.0
+    flat = [Person(0, [10, 10, 10, 10], 0.9), Person(1, [float("nan"), 0, 5, 5], 0.9)]
+    (p,) = build_pairs(flat, get_interactiveness())
+    assert 0.0 <= p.interactiveness <= 1.0

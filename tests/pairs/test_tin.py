@@ -45,8 +45,8 @@ def test_inputs_shapes() -> None:
 def test_tiny_training_lowers_loss_and_learns(tmp_path: Path) -> None:
     ba, bb, ka, kb, y = _synthetic(160, 1)
     hist: list[float] = []
-    model = train_tin(ba, bb, y, ka, kb, TinTrainConfig(epochs=6, batch=32, width=4, lr=5e-3), history=hist)
-    assert len(hist) == 6 and hist[-1] < hist[0] * 0.9
+    model = train_tin(ba, bb, y, ka, kb, TinTrainConfig(epochs=5, batch=32, width=4, lr=5e-3), history=hist)
+    assert len(hist) == 5 and hist[-1] < hist[0] * 0.9
     tb, tbb, tka, tkb, ty = _synthetic(80, 2)
     s = model.score(tb, tbb, tka, tkb)
     assert s.shape == (80,) and ((s >= 0) & (s <= 1)).all()
