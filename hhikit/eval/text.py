@@ -351,6 +351,15 @@ def _find_label(labels: dict[int, str], stem: str, root: Path) -> int:
 # ---------------------------------------------------------------- the bundle
 
 
+def _local_or_card(path: str | Path | None, card: str) -> Path:
+    """The given directory, else the card's default local directory (``hhi models list``)."""
+    if path is not None:
+        return Path(path)
+    from hhikit.models.store import resolve
+
+    return resolve(card).root
+
+
 @dataclass
 class TextMetrics:
     """Load the text metrics once and reuse them.
@@ -389,21 +398,14 @@ class TextMetrics:
                 tm.sentence = SentenceSimilarity(None if sentence is True else sentence)  # type: ignore[arg-type]
             except ModelUnavailable as exc:
                 tm.unavailable["minilm"] = str(exc)
-        if bleurt is None:
-            tm.unavailable["bleurt"] = "no BLEURT checkpoint given (--bleurt DIR)"
-        else:
-            try:
-                tm.bleurt = Bleurt(bleurt)
-            except ModelUnavailable as exc:
-                tm.unavailable["bleurt"] = str(exc)
-        if nli is None:
-            reason = "no NLI model given (--nli DIR)"
-            tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = reason
-        else:
-            try:
-                tm.nli = NLI(nli)
-            except ModelUnavailable as exc:
-                tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = str(exc)
+        try:
+            tm.bleurt = Bleurt(_local_or_card(bleurt, "bleurt-20"))
+        except ModelUnavailable as exc:
+            tm.unavailable["bleurt"] = str(exc)
+        try:
+            tm.nli = NLI(_local_or_card(nli, "nli"))
+        except ModelUnavailable as exc:
+            tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = str(exc)
         return tm
 
     def verb_similarity(self, prediction: str, label: str) -> float:
