@@ -612,7 +612,7 @@ def evaluate_interactiveness(
     """Class-agnostic AP of interactive pairs. Detections with identical (image, boxes) are
     merged first, keeping the highest score, because an HOI detector writes one line per class
     of the same pair; the ``hoi`` field is ignored."""
-    pos = interactive_pairs(gt)
+    pos = interactive_pairs(gt, convention=convention)
     prep = _prepare(pos, HOIDetections(det.image, det.box_h, det.box_o, np.zeros(len(det), np.int64), det.score),
                     count_empty)  # fmt: skip
     k = np.nonzero(prep.keep)[0]

@@ -315,3 +315,9 @@ def test_cli_hoi_json_gt_as_predictions(tmp_path):
     assert len(items) == 600 and math.isclose(json.loads(items[0])["ap"], 1.0)
     bad = subprocess.run([*run, "--predictions", str(tmp_path / "none.jsonl")], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_no_detections_give_ap_0(tmp_path):
+    gt = toy_hicodet(tmp_path)
+    r = evaluate_hicodet(gt, HOIDetections.from_rows([])).to_dict()
+    assert r["full"] == 0.0 and r["known_object"]["full"] == 0.0 and r["n_detections"] == 0
