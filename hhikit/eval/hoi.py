@@ -489,10 +489,22 @@ def evaluate_hicodet(
          summary["voc11"]["known_object"]["rare"], summary["voc11"]["known_object"]["non_rare"]],
     ]  # fmt: skip
     worst = sorted((it for it in items if it["ap"] is not None), key=lambda it: it["ap"])[:10]
+    fp_idx = np.nonzero(~tp)[0]
+    fp_idx = fp_idx[np.argsort(-d_score[fp_idx], kind="stable")[:20]]
+    kept_rows = np.nonzero(k)[0]
+    summary["top_false_positives"] = [
+        {"detection": int(kept_rows[i]) + 1, "image": gt.filenames[int(d_img[i])], "hoi": int(d_cls[i]),
+         "name": gt.classes[int(d_cls[i])], "score": float(d_score[i])}
+        for i in fp_idx
+    ]  # fmt: skip
     tables = [
         Table("HICO-DET mAP", ["setting", "Full", "Rare", "Non-rare"], rows),
         Table("Lowest-AP classes", ["class", "name", "n_gt", "AP"],
               [[it["class"], it["name"], it["n_gt"], it["ap"]] for it in worst]),
+        Table("Highest-scored false positives (detection = its 1-based position in the predictions)",
+              ["detection", "image", "class", "score"],
+              [[f["detection"], f["image"], f"{f['hoi']} {f['name']}", f["score"]]
+               for f in summary["top_false_positives"]]),
     ]  # fmt: skip
     return EvalReport("hicodet", summary, items, tables)
 

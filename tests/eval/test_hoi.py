@@ -83,6 +83,7 @@ def test_hicodet_hand_computed(tmp_path):
     assert ko["rare"] == pytest.approx(1.0)  # the FP on b.jpg is out: b has no cup
     assert ko["non_rare"] == pytest.approx((ap0 + ap2) / 2)
     assert r["detections_on_empty_images"] == 1 and r["n_true_positives"] == 4
+    assert [f["detection"] for f in r["top_false_positives"]] == [5, 3, 2]  # by score: .95, .85, .8
     # VOC 11-point of class 0: recall >= 0..0.5 -> 1, 0.6..1.0 -> 0.5
     voc0 = (6 * 1 + 5 * 0.5) / 11
     voc1 = (6 * 0.5 + 5 * 0.5) / 11
