@@ -430,6 +430,25 @@ class TextMetrics:
             raise ModelUnavailable(self.unavailable.get("nli_entail", "no NLI model loaded"))
         return self.nli.probs([person_text(t) for t in captions], [person_text(t) for t in predictions])
 
+    def score_pairs(
+        self, predictions: Sequence[str], labels: Sequence[str], captions: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every available metric for each (prediction, label) pair, batched: ``verb_sim``,
+        ``minilm``, ``bleurt`` and, when ``captions`` (NLI premises) are given, ``nli_entail``
+        and ``nli_contra``. Unavailable metrics are simply absent (see ``unavailable``)."""
+        if len(predictions) != len(labels) or (captions is not None and len(captions) != len(labels)):
+            raise ValueError("predictions, labels and captions differ in length")
+        out: dict[str, np.ndarray] = {}
+        if self.vectors is not None:
+            out["verb_sim"] = np.array([self.verb_similarity(p, g) for p, g in zip(predictions, labels)], float)
+        if self.sentence is not None:
+            out["minilm"] = self.sentence_similarity(predictions, labels)
+        if self.bleurt is not None:
+            out["bleurt"] = self.bleurt_score(predictions, labels)
+        if self.nli is not None and captions is not None:
+            out["nli_entail"], out["nli_contra"] = self.nli_probs(predictions, captions)
+        return out
+
     def available(self) -> list[str]:
         names = ["verb_sim", "bleurt", "nli_entail", "nli_contra", "minilm"]
         return [n for n in names if n not in self.unavailable]

@@ -156,3 +156,13 @@ def test_waldo_aggregates_nli_max_entail_min_contra_and_bleurt(tiny_nli, tmp_pat
     assert m["nli_contra"]["at"]["1"]["ww"] == pytest.approx(con[0])
     assert m["bleurt"]["at"]["3"]["overall"] == pytest.approx(max(item["per_prediction"]["bleurt"]))
     assert m["verb_sim"] == {"available": False, "reason": "off", "at": None}
+
+
+def test_score_pairs_returns_only_available_metrics(tmp_path):
+    p = tmp_path / "g.txt"
+    _write_glove(p)
+    tm = TextMetrics(vectors=WordVectors.from_file(p))
+    out = tm.score_pairs(["_ kissing _", "_ saluting with _"], ["_ hugging _", "_ hugging _"])
+    assert set(out) == {"verb_sim"} and out["verb_sim"] == pytest.approx([0.6, 0.0], abs=1e-6)
+    with pytest.raises(ValueError):
+        tm.score_pairs(["a"], [])
