@@ -405,9 +405,12 @@ def _prepare(gt: HOIGroundTruth, det: HOIDetections, count_empty: bool) -> _Prep
     if bad_cls.any():
         i = int(np.argmax(bad_cls))
         raise InputError(f"detection {i + 1}: hoi {int(det.hoi[i])} is not a class index 0..{gt.n_classes - 1}")
-    bad_box = np.isnan(det.box_h).any(1)
+    bad_box = ~np.isfinite(det.box_h).all(1)
     if bad_box.any():
-        raise InputError(f"detection {int(np.argmax(bad_box)) + 1}: box_h is empty")
+        raise InputError(f"detection {int(np.argmax(bad_box)) + 1}: box_h is empty or not finite")
+    bad_score = ~np.isfinite(det.score)
+    if bad_score.any():
+        raise InputError(f"detection {int(np.argmax(bad_score)) + 1}: score is not a finite number")
     on_empty = np.isin(det_img, np.fromiter(gt.empty, dtype=np.int64)) if gt.empty else np.zeros(len(det), bool)
     keep = known & (count_empty | ~on_empty)
     unknown = sorted({det.image[i] for i in np.nonzero(~known)[0][:50]})

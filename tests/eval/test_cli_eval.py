@@ -58,3 +58,15 @@ def test_eval_hoi_cli_vcoco_and_interactiveness(tmp_path, capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["ap"] == 1.0 and d["n_unique_detections"] == 1
     assert main(["eval", "hoi", "--vcoco", str(ann)]) == 2
+
+
+def test_eval_imsitu_cli(tmp_path, capsys):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("hugging_1\nadmiring_3\n")
+    preds = tmp_path / "p.jsonl"
+    preds.write_text('{"path": "/imgs/hugging_1.jpg", "interactions": [{"text": "_ kissing _", "score": 1}]}\n')
+    glove = tmp_path / "g.txt"
+    glove.write_text("hugging 1 0\nkissing 0.6 0.8\n")
+    assert main(["eval", "imsitu", "--predictions", str(preds), "--ids", str(ids), "--glove", str(glove), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert abs(d["at"]["1"]["verb_sim"] - 0.6) < 1e-6 and d["missing"] == 1

@@ -96,6 +96,8 @@ def test_hicodet_bad_predictions(tmp_path):
     gt = toy_hicodet(tmp_path)
     with pytest.raises(InputError, match="class index"):
         evaluate_hicodet(gt, det([("a.jpg", H, O1, 7, 0.9)]))
+    with pytest.raises(InputError, match="finite"):
+        evaluate_hicodet(gt, det([("a.jpg", H, O1, 0, float("nan"))]))
     with pytest.raises(InputError, match="none of the"):
         evaluate_hicodet(gt, det([("zzz.jpg", H, O1, 0, 0.9)]))
     with pytest.raises(InputError, match="detection 1"):
