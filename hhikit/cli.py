@@ -186,7 +186,7 @@ def add_eval(sub: Any) -> None:
 
     def common(q: Any) -> None:
         q.add_argument("--out", type=Path, help="write report.json, report.md and items.jsonl here")
-        q.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown table")
+        q.add_argument("--json", action="store_true", help="print the JSON report (one line) instead of the Markdown table")
 
     w = esub.add_parser("waldo", help="Waldo and Wenda text metrics at k = 1, 5, 8")
     w.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
@@ -240,7 +240,7 @@ def _emit_report(report: Any, args: argparse.Namespace) -> int:
         paths = report.write(args.out)
         if not args.json:
             print(f"wrote {paths['json']}, {paths['markdown']}, {paths['items']}", file=sys.stderr)
-    print(report.to_json() if args.json else report.to_markdown())
+    print(report.to_json(indent=None) if args.json else report.to_markdown())
     return 0
 
 

@@ -63,6 +63,23 @@ class HOIDetections:
     def from_rows(cls, rows: Iterable[dict[str, Any]], source: str = "predictions") -> HOIDetections:
         """Rows ``{"image", "box_h", "box_o", "hoi", "score"}``; ``hoi`` may be absent
         (interactiveness) and ``box_o`` null/[]/zeros for an empty role box."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        try:  # fast path: whole columns at once
+            images = [str(r["image"]) for r in rows]
+            bh = np.array([r["box_h"] for r in rows], dtype=np.float64).reshape(len(rows), 4)
+            bo = np.array([r.get("box_o") or _NAN4 for r in rows], dtype=np.float64).reshape(len(rows), 4)
+            hoi = np.array([r.get("hoi", 0) for r in rows], dtype=np.int64)
+            sc = np.array([r["score"] for r in rows], dtype=np.float64)
+            if np.isnan(bh).any():
+                raise ValueError("missing box")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return cls._from_rows_checked(rows, source)
+        bo[(bo == 0).all(1)] = np.nan
+        return cls(images, bh, bo, hoi, sc)
+
+    @classmethod
+    def _from_rows_checked(cls, rows: list[dict[str, Any]], source: str) -> HOIDetections:
+        """Row by row, to name the first malformed detection."""
         images: list[str] = []
         bh: list[list[float]] = []
         bo: list[list[float]] = []
@@ -75,7 +92,7 @@ class HOIDetections:
                 bo.append(_box4(r.get("box_o"), allow_empty=True))
                 hoi.append(int(r.get("hoi", 0)))
                 sc.append(float(r["score"]))
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise InputError(f"{source}: detection {n} is malformed ({type(exc).__name__}: {exc}); "
                                  'expected {"image", "box_h", "box_o", "hoi", "score"}') from None  # fmt: skip
         return cls(
@@ -109,17 +126,20 @@ def read_hoi_predictions(path: str | Path) -> HOIDetections:
     if not path.is_file():
         raise InputError(f"{path}: predictions file not found")
 
-    def rows() -> Iterator[dict[str, Any]]:
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
-
-    return HOIDetections.from_rows(rows(), source=str(path))
+    with open(path, encoding="utf-8") as fh:
+        lines = [ln for ln in fh if ln.strip()]
+    try:  # one C-level parse of the whole file; fall back line by line to name a bad line
+        rows = json.loads("[" + ",".join(lines) + "]")
+    except json.JSONDecodeError:
+        rows = []
+        for n, line in enumerate(lines, 1):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}: detection line {n} is not JSON ({exc.msg})") from None
+    if not all(isinstance(r, dict) for r in rows):
+        raise InputError(f"{path}: every line must be a JSON object")
+    return HOIDetections.from_rows(rows, source=str(path))
 
 
 def write_hoi_predictions(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
@@ -385,9 +405,12 @@ def _prepare(gt: HOIGroundTruth, det: HOIDetections, count_empty: bool) -> _Prep
     if bad_cls.any():
         i = int(np.argmax(bad_cls))
         raise InputError(f"detection {i + 1}: hoi {int(det.hoi[i])} is not a class index 0..{gt.n_classes - 1}")
-    bad_box = np.isnan(det.box_h).any(1)
+    bad_box = ~np.isfinite(det.box_h).all(1)
     if bad_box.any():
-        raise InputError(f"detection {int(np.argmax(bad_box)) + 1}: box_h is empty")
+        raise InputError(f"detection {int(np.argmax(bad_box)) + 1}: box_h is empty or not finite")
+    bad_score = ~np.isfinite(det.score)
+    if bad_score.any():
+        raise InputError(f"detection {int(np.argmax(bad_score)) + 1}: score is not a finite number")
     on_empty = np.isin(det_img, np.fromiter(gt.empty, dtype=np.int64)) if gt.empty else np.zeros(len(det), bool)
     keep = known & (count_empty | ~on_empty)
     unknown = sorted({det.image[i] for i in np.nonzero(~known)[0][:50]})
@@ -469,10 +492,22 @@ def evaluate_hicodet(
          summary["voc11"]["known_object"]["rare"], summary["voc11"]["known_object"]["non_rare"]],
     ]  # fmt: skip
     worst = sorted((it for it in items if it["ap"] is not None), key=lambda it: it["ap"])[:10]
+    fp_idx = np.nonzero(~tp)[0]
+    fp_idx = fp_idx[np.argsort(-d_score[fp_idx], kind="stable")[:20]]
+    kept_rows = np.nonzero(k)[0]
+    summary["top_false_positives"] = [
+        {"detection": int(kept_rows[i]) + 1, "image": gt.filenames[int(d_img[i])], "hoi": int(d_cls[i]),
+         "name": gt.classes[int(d_cls[i])], "score": float(d_score[i])}
+        for i in fp_idx
+    ]  # fmt: skip
     tables = [
         Table("HICO-DET mAP", ["setting", "Full", "Rare", "Non-rare"], rows),
         Table("Lowest-AP classes", ["class", "name", "n_gt", "AP"],
               [[it["class"], it["name"], it["n_gt"], it["ap"]] for it in worst]),
+        Table("Highest-scored false positives (detection = its 1-based position in the predictions)",
+              ["detection", "image", "class", "score"],
+              [[f["detection"], f["image"], f"{f['hoi']} {f['name']}", f["score"]]
+               for f in summary["top_false_positives"]]),
     ]  # fmt: skip
     return EvalReport("hicodet", summary, items, tables)
 
@@ -553,24 +588,27 @@ def interactive_pairs(
         keep &= ~np.isin(gt.hoi, no_int)
     cand = np.nonzero(keep)[0]
     cand = cand[np.argsort(gt.image[cand], kind="stable")]
-    bounds = np.flatnonzero(np.diff(gt.image[cand])) + 1
-    sel: list[int] = []
-    for ix in np.split(cand, bounds):
-        if len(ix) == 0:
-            continue
-        if len(ix) == 1:
-            sel.append(int(ix[0]))
-            continue
-        a, b = np.repeat(ix, len(ix)), np.tile(ix, len(ix))
-        ov = np.minimum(
-            paired_iou(gt.box_h[a], gt.box_h[b], convention),
-            np.nan_to_num(paired_iou(gt.box_o[a], gt.box_o[b], convention), nan=1.0),
-        ).reshape(len(ix), len(ix))
-        kept: list[int] = []
-        for j in range(len(ix)):
-            if not kept or ov[j, kept].max() < merge_iou:
-                kept.append(j)
-        sel += [int(ix[j]) for j in kept]
+    n = len(cand)
+    img = gt.image[cand]
+    # every (earlier, later) pair of annotations inside one image, vectorised
+    starts = np.r_[0, np.flatnonzero(np.diff(img)) + 1]
+    sizes = np.diff(np.r_[starts, n])
+    local = np.arange(n) - np.repeat(starts, sizes)
+    later = np.repeat(sizes, sizes) - 1 - local
+    first = np.repeat(np.arange(n), later)
+    second = first + 1 + (np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later))
+    ov = np.minimum(
+        paired_iou(gt.box_h[cand[first]], gt.box_h[cand[second]], convention),
+        np.nan_to_num(paired_iou(gt.box_o[cand[first]], gt.box_o[cand[second]], convention), nan=1.0),
+    )
+    near = ov >= merge_iou
+    earlier: dict[int, list[int]] = {}
+    for a, b in zip(first[near].tolist(), second[near].tolist(), strict=True):
+        earlier.setdefault(b, []).append(a)
+    kept = [False] * n
+    for j in range(n):  # greedy in annotation order: merged into an earlier kept pair, or kept
+        kept[j] = not any(kept[a] for a in earlier.get(j, ()))
+    sel = cand[np.asarray(kept, dtype=bool)].tolist()
     s = np.asarray(sorted(sel), dtype=np.int64)
     return HOIGroundTruth(
         filenames=gt.filenames, image=gt.image[s], box_h=gt.box_h[s], box_o=gt.box_o[s],
@@ -589,13 +627,13 @@ def evaluate_interactiveness(
     """Class-agnostic AP of interactive pairs. Detections with identical (image, boxes) are
     merged first, keeping the highest score, because an HOI detector writes one line per class
     of the same pair; the ``hoi`` field is ignored."""
-    pos = interactive_pairs(gt)
+    pos = interactive_pairs(gt, convention=convention)
     prep = _prepare(pos, HOIDetections(det.image, det.box_h, det.box_o, np.zeros(len(det), np.int64), det.score),
                     count_empty)  # fmt: skip
     k = np.nonzero(prep.keep)[0]
     rows = np.concatenate([prep.det_img[k, None].astype(float), det.box_h[k], np.nan_to_num(det.box_o[k], nan=-1)], 1)
     order = np.argsort(-det.score[k], kind="stable")
-    _, first = np.unique(rows[order], axis=0, return_index=True)
+    first = _first_unique_rows(rows[order])
     sel = k[order[np.sort(first)]]
     tp, _ = match_detections(
         prep.det_img[sel], det.score[sel], det.box_h[sel], det.box_o[sel],
@@ -619,6 +657,16 @@ def evaluate_interactiveness(
     tables = [Table("Interactiveness", ["AP", "AP (VOC 11-pt)", "gt pairs", "detections"],
                     [[summary["ap"], summary["ap_voc11"], len(pos.image), len(sel)]])]  # fmt: skip
     return EvalReport("interactiveness", summary, [], tables)
+
+
+def _first_unique_rows(rows: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct row (rows viewed as raw bytes: fast)."""
+    a = np.ascontiguousarray(rows, dtype=np.float64)
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    v = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    _, first = np.unique(v, return_index=True)
+    return first
 
 
 def load_hoi_ground_truth(hicodet: str | Path | None = None, vcoco: str | Path | None = None) -> HOIGroundTruth:

@@ -351,6 +351,15 @@ def _find_label(labels: dict[int, str], stem: str, root: Path) -> int:
 # ---------------------------------------------------------------- the bundle
 
 
+def _local_or_card(path: str | Path | None, card: str) -> Path:
+    """The given directory, else the card's default local directory (``hhi models list``)."""
+    if path is not None:
+        return Path(path)
+    from hhikit.models.store import resolve
+
+    return resolve(card).root
+
+
 @dataclass
 class TextMetrics:
     """Load the text metrics once and reuse them.
@@ -389,21 +398,14 @@ class TextMetrics:
                 tm.sentence = SentenceSimilarity(None if sentence is True else sentence)  # type: ignore[arg-type]
             except ModelUnavailable as exc:
                 tm.unavailable["minilm"] = str(exc)
-        if bleurt is None:
-            tm.unavailable["bleurt"] = "no BLEURT checkpoint given (--bleurt DIR)"
-        else:
-            try:
-                tm.bleurt = Bleurt(bleurt)
-            except ModelUnavailable as exc:
-                tm.unavailable["bleurt"] = str(exc)
-        if nli is None:
-            reason = "no NLI model given (--nli DIR)"
-            tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = reason
-        else:
-            try:
-                tm.nli = NLI(nli)
-            except ModelUnavailable as exc:
-                tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = str(exc)
+        try:
+            tm.bleurt = Bleurt(_local_or_card(bleurt, "bleurt-20"))
+        except ModelUnavailable as exc:
+            tm.unavailable["bleurt"] = str(exc)
+        try:
+            tm.nli = NLI(_local_or_card(nli, "nli"))
+        except ModelUnavailable as exc:
+            tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = str(exc)
         return tm
 
     def verb_similarity(self, prediction: str, label: str) -> float:
@@ -427,6 +429,25 @@ class TextMetrics:
         if self.nli is None:
             raise ModelUnavailable(self.unavailable.get("nli_entail", "no NLI model loaded"))
         return self.nli.probs([person_text(t) for t in captions], [person_text(t) for t in predictions])
+
+    def score_pairs(
+        self, predictions: Sequence[str], labels: Sequence[str], captions: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every available metric for each (prediction, label) pair, batched: ``verb_sim``,
+        ``minilm``, ``bleurt`` and, when ``captions`` (NLI premises) are given, ``nli_entail``
+        and ``nli_contra``. Unavailable metrics are simply absent (see ``unavailable``)."""
+        if len(predictions) != len(labels) or (captions is not None and len(captions) != len(labels)):
+            raise ValueError("predictions, labels and captions differ in length")
+        out: dict[str, np.ndarray] = {}
+        if self.vectors is not None:
+            out["verb_sim"] = np.array([self.verb_similarity(p, g) for p, g in zip(predictions, labels)], float)
+        if self.sentence is not None:
+            out["minilm"] = self.sentence_similarity(predictions, labels)
+        if self.bleurt is not None:
+            out["bleurt"] = self.bleurt_score(predictions, labels)
+        if self.nli is not None and captions is not None:
+            out["nli_entail"], out["nli_contra"] = self.nli_probs(predictions, captions)
+        return out
 
     def available(self) -> list[str]:
         names = ["verb_sim", "bleurt", "nli_entail", "nli_contra", "minilm"]

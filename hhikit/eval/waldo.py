@@ -171,16 +171,8 @@ def evaluate_waldo(
     flat_label = [labels[scored[i]].label for i in flat_item]
     flat_caption = [labels[scored[i]].caption for i in flat_item]
 
-    per_pred: dict[str, np.ndarray] = {}
     unavailable = dict(metrics.unavailable)
-    if "verb_sim" not in unavailable:
-        per_pred["verb_sim"] = np.array([metrics.verb_similarity(p, g) for p, g in zip(flat_pred, flat_label)], float)
-    if "minilm" not in unavailable:
-        per_pred["minilm"] = metrics.sentence_similarity(flat_pred, flat_label)
-    if "bleurt" not in unavailable:
-        per_pred["bleurt"] = metrics.bleurt_score(flat_pred, flat_label)
-    if "nli_entail" not in unavailable:
-        per_pred["nli_entail"], per_pred["nli_contra"] = metrics.nli_probs(flat_pred, flat_caption)
+    per_pred = metrics.score_pairs(flat_pred, flat_label, flat_caption)
 
     flat_item_arr = np.asarray(flat_item, dtype=int)
     rank = np.zeros(len(flat_item), dtype=int)

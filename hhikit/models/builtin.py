@@ -6,4 +6,5 @@ CARD_MODULES: list[str] = [
     "hhikit.models.cards",
     "hhikit.perception.mediapipe_backend",
     "hhikit.pairs.interactiveness",
+    "hhikit.eval.cards",
 ]

@@ -83,6 +83,7 @@ def test_hicodet_hand_computed(tmp_path):
     assert ko["rare"] == pytest.approx(1.0)  # the FP on b.jpg is out: b has no cup
     assert ko["non_rare"] == pytest.approx((ap0 + ap2) / 2)
     assert r["detections_on_empty_images"] == 1 and r["n_true_positives"] == 4
+    assert [f["detection"] for f in r["top_false_positives"]] == [5, 3, 2]  # by score: .95, .85, .8
     # VOC 11-point of class 0: recall >= 0..0.5 -> 1, 0.6..1.0 -> 0.5
     voc0 = (6 * 1 + 5 * 0.5) / 11
     voc1 = (6 * 0.5 + 5 * 0.5) / 11
@@ -95,6 +96,8 @@ def test_hicodet_bad_predictions(tmp_path):
     gt = toy_hicodet(tmp_path)
     with pytest.raises(InputError, match="class index"):
         evaluate_hicodet(gt, det([("a.jpg", H, O1, 7, 0.9)]))
+    with pytest.raises(InputError, match="finite"):
+        evaluate_hicodet(gt, det([("a.jpg", H, O1, 0, float("nan"))]))
     with pytest.raises(InputError, match="none of the"):
         evaluate_hicodet(gt, det([("zzz.jpg", H, O1, 0, 0.9)]))
     with pytest.raises(InputError, match="detection 1"):
@@ -315,3 +318,52 @@ def test_cli_hoi_json_gt_as_predictions(tmp_path):
     assert len(items) == 600 and math.isclose(json.loads(items[0])["ap"], 1.0)
     bad = subprocess.run([*run, "--predictions", str(tmp_path / "none.jsonl")], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_no_detections_give_ap_0(tmp_path):
+    gt = toy_hicodet(tmp_path)
+    r = evaluate_hicodet(gt, HOIDetections.from_rows([])).to_dict()
+    assert r["full"] == 0.0 and r["known_object"]["full"] == 0.0 and r["n_detections"] == 0
+
+
+def _reference_match(dk, ds, dh, do, gk, gh, go, thr=0.5):
+    """The plain greedy VOC loop, one detection at a time (ties: the lowest gt index)."""
+    from hhikit.eval.boxes import paired_iou
+
+    taken = set()
+    tp = np.zeros(len(dk), bool)
+    for i in np.argsort(-ds, kind="stable"):
+        best, best_j = -1.0, -1
+        for j in range(len(gk)):
+            if gk[j] != dk[i]:
+                continue
+            ov = min(paired_iou(dh[i], gh[j])[0], paired_iou(do[i], go[j])[0])
+            if ov > best:
+                best, best_j = ov, j
+        if best >= thr and best_j not in taken:
+            taken.add(best_j)
+            tp[i] = True
+    return tp
+
+
+grid_box = st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)).map(
+    lambda t: [t[0] * 20.0, t[1] * 20.0, t[0] * 20.0 + 30 + 10 * t[2], t[1] * 20.0 + 30 + 10 * t[2]]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), grid_box, grid_box), min_size=0, max_size=8),
+    st.lists(st.tuples(st.integers(0, 2), grid_box, grid_box, st.integers(0, 5)), min_size=0, max_size=12),
+    st.sampled_from([1, 3, 2_000_000]),
+)
+def test_property_vectorised_matching_equals_greedy_loop(gts, dets, chunk):
+    gk = np.array([g[0] for g in gts], dtype=np.int64)
+    gh = np.array([g[1] for g in gts], float).reshape(-1, 4)
+    go = np.array([g[2] for g in gts], float).reshape(-1, 4)
+    dk = np.array([d[0] for d in dets], dtype=np.int64)
+    dh = np.array([d[1] for d in dets], float).reshape(-1, 4)
+    do = np.array([d[2] for d in dets], float).reshape(-1, 4)
+    ds = np.array([d[3] / 5 for d in dets], float)
+    tp, _ = match_detections(dk, ds, dh, do, gk, gh, go, chunk=chunk)
+    assert tp.tolist() == _reference_match(dk, ds, dh, do, gk, gh, go).tolist()

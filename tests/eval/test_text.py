@@ -135,3 +135,34 @@ def test_bleurt_from_local_sequence_regression_model(tmp_path):
     assert s2[0] == pytest.approx(s[1], abs=1e-5)  # batching does not change scores
     with pytest.raises(ModelUnavailable, match="config.json"):
         Bleurt(tmp_path / "none")
+
+
+def test_waldo_aggregates_nli_max_entail_min_contra_and_bleurt(tiny_nli, tmp_path):
+    from hhikit.eval.waldo import WaldoLabel, evaluate_waldo
+
+    tm = TextMetrics(nli=NLI(tiny_nli), bleurt=Bleurt(_tiny_bert(tmp_path, 1)))
+    tm.unavailable.update({"verb_sim": "off", "minilm": "off"})
+    labels = {"1": WaldoLabel("ww", "1", "_ hugging _", "_ hugs _ at the airport")}
+    preds = {"1": ["_ hugging _", "_ fighting with _", "_ walking _"]}
+    rep = evaluate_waldo(preds, labels, k=(1, 3), metrics=tm)
+    item = rep.items[0]
+    ent, con = item["per_prediction"]["nli_entail"], item["per_prediction"]["nli_contra"]
+    e_direct, c_direct = tm.nli.probs(["person hugs person at the airport"] * 3,
+                                      ["person hugging person", "person fighting with person", "person walking person"])
+    assert ent == pytest.approx(e_direct.tolist(), abs=1e-5) and con == pytest.approx(c_direct.tolist(), abs=1e-5)
+    m = rep.to_dict()["metrics"]
+    assert m["nli_entail"]["at"]["3"]["ww"] == pytest.approx(max(ent))
+    assert m["nli_contra"]["at"]["3"]["ww"] == pytest.approx(min(con))
+    assert m["nli_contra"]["at"]["1"]["ww"] == pytest.approx(con[0])
+    assert m["bleurt"]["at"]["3"]["overall"] == pytest.approx(max(item["per_prediction"]["bleurt"]))
+    assert m["verb_sim"] == {"available": False, "reason": "off", "at": None}
+
+
+def test_score_pairs_returns_only_available_metrics(tmp_path):
+    p = tmp_path / "g.txt"
+    _write_glove(p)
+    tm = TextMetrics(vectors=WordVectors.from_file(p))
+    out = tm.score_pairs(["_ kissing _", "_ saluting with _"], ["_ hugging _", "_ hugging _"])
+    assert set(out) == {"verb_sim"} and out["verb_sim"] == pytest.approx([0.6, 0.0], abs=1e-6)
+    with pytest.raises(ValueError):
+        tm.score_pairs(["a"], [])
