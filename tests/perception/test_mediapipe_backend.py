@@ -152,7 +152,7 @@ def test_blazepose_rejects_non_images(pose):
 
 def test_blazepose_options(pose):
     img = read_image(EXAMPLES / "handshake.jpg")
-    one = get_detector("blazepose", num_poses=1, crops="none")
+    one = get_detector("blazepose", num_poses=1, crops="none", face_crops=False)
     try:
         assert len(one.detect(img)) == 1
     finally:
@@ -163,6 +163,23 @@ def test_blazepose_options(pose):
         get_detector("blazepose", crops="sideways")
     with pytest.raises(ConfigError):
         get_detector("blazepose", nonsense=1)
+
+
+def test_blazepose_face_crops_add_people_with_faces(pose):
+    plain = get_detector("blazepose", face_crops=False)
+    added = 0
+    try:
+        for stem in ["066017", "071225", "121005"]:
+            img = read_image(shared_path("waldo_and_wenda", "images", f"{stem}.jpg"))
+            before, after = plain.detect(img), pose.detect(img)
+            assert len(after) >= len(before)
+            added += len(after) - len(before)
+            for p in after:
+                if not any(np.allclose(p.box, q.box) for q in before):
+                    assert p.face is not None and p.keypoints.shape == (17, 3)
+    finally:
+        plain.close()
+    assert added >= 1
 
 
 def test_crop_windows_cover_the_image():
