@@ -18,6 +18,7 @@ IMAGES = ROOT.parent / "shared" / "data" / "waldo_and_wenda" / "images"
 
 CONFIGS: list[tuple[str, str, dict]] = [
     ("blazepose default (crops, faces)", "blazepose", {}),
+    ("blazepose face_crops=False", "blazepose", {"face_crops": False}),
     ("blazepose whole image only, 0.5 thresholds", "blazepose", {"crops": "none", "min_detection": 0.5, "min_presence": 0.5, "faces": False}),
     ("blazepose default + hands", "blazepose", {"hands": True}),
     ("faces (full range)", "faces", {}),
