@@ -242,6 +242,15 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _vision() -> Any:
+    """The Tasks vision module, or ``ModelUnavailable`` saying what to install."""
+    try:
+        from mediapipe.tasks.python import vision
+    except ImportError as exc:
+        raise ModelUnavailable(f"the MediaPipe backends need mediapipe (pip install mediapipe==1.2.2): {exc}") from None
+    return vision
+
+
 def _as_rgb(image: np.ndarray) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
@@ -461,7 +470,7 @@ class BlazePoseDetector:
         face_crops: bool = True,
         face_crop_min_score: float = 0.6,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if num_poses < 1:
             raise ConfigError(f"blazepose: num_poses must be >= 1, not {num_poses}")
@@ -604,7 +613,7 @@ class FaceDetector:
         min_score: float = 0.5,
         min_suppression: float = 0.3,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if model not in ("face-full-range", "face-short-range"):
             raise ConfigError(f"faces: model must be face-full-range or face-short-range, not {model!r}")
@@ -778,7 +787,7 @@ class HandDetector:
         min_presence: float = 0.3,
         upscale: float = 3.0,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if num_hands < 1:
             raise ConfigError(f"hands: num_hands must be >= 1, not {num_hands}")

@@ -182,6 +182,15 @@ def test_blazepose_face_crops_add_people_with_faces(pose):
     assert added >= 1
 
 
+def test_missing_models_raise_model_unavailable(tmp_path, monkeypatch):
+    from hhikit.errors import ModelUnavailable
+
+    monkeypatch.setenv("HHIKIT_HOME", str(tmp_path))
+    for name in ["blazepose", "faces", "hands"]:
+        with pytest.raises(ModelUnavailable, match="hhi models setup"):
+            get_detector(name)
+
+
 def test_crop_windows_cover_the_image():
     wins = crop_windows(200, 100)
     assert wins[0] == (0, 0, 200, 100) and len(wins) == 3
@@ -415,6 +424,13 @@ def test_cli_analyze_out_writes_annotated_png(tmp_path):
     orig = read_image(EXAMPLES / "handshake.jpg")
     assert png.shape == orig.shape
     assert (np.abs(png.astype(int) - orig.astype(int)).sum(axis=2) > 60).mean() > 0.01  # skeletons drawn
+
+
+def test_cli_analyze_with_hands_detector_gives_clear_error_records():
+    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--detector", "hands", "--json")
+    assert res.returncode == 1
+    rec = json.loads(res.stdout)
+    assert rec["error"]["type"] == "ConfigError" and "not a person detector" in rec["error"]["message"]
 
 
 def test_cli_models_verify_passes_for_mediapipe_cards():
