@@ -86,9 +86,10 @@ def get_interactiveness(name: str | None = None, **options: Any) -> Interactiven
 MAP_CELLS = 0  # cells per side of the optional coarse spatial map (0: box features only)
 
 
-# Box features that mean the same for a human-object and a human-human pair. Size ratios
-# mostly encode the object's category (a cup is small) and containment means "held" for
-# objects but "further back" for people, so the default model leaves them out.
+# Box features that mean the same for a human-object and a human-human pair (size ratios
+# mostly encode the object's category; containment means "held" for objects but "further
+# back" for people). The first shipped model used only these; the current one uses all of
+# BOX_FEATURES, which did better on V-COCO val person-object pairs (docs/pairs.md).
 TRANSFER_FEATURES: tuple[str, ...] = (
     "iou", "center_dist", "log_center_dist_height", "log_gap", "abs_dx", "abs_dy", "touch",
 )  # fmt: skip
