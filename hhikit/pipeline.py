@@ -30,6 +30,7 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
+    objects: bool = True
 
 
 class Pipeline:
@@ -39,9 +40,15 @@ class Pipeline:
         self.config = config or PipelineConfig(**overrides)
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
         self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
+            self.stages.append(("objects", self._objects))
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
+
+    def _objects(self, image: np.ndarray, result: ImageResult) -> None:
+        """Context objects (COCO-80 labels) when the detector also finds objects."""
+        result.objects = self.detector.detect_objects(image)
 
     def analyze_array(self, image: np.ndarray, path: str = "<array>") -> ImageResult:
         """Run every stage on an RGB uint8 array."""

@@ -440,6 +440,52 @@ def _select(c: _Ctx) -> None:
     c.b.op("Where", [cond, c.name(1), c.name(2)], c.out())
 
 
+def _find_hard_swish(graph: TfjsGraph, values: dict[str, np.ndarray]) -> dict[str, str]:
+    """``x * relu6(x + 3) * (1/6)`` written as Mul(Mul(1/6, x), Relu6(Add(x, 3))): map the
+    outer Mul's name to ``x`` so it becomes one ONNX ``HardSwish``."""
+    by_name = {n.name: n for n in graph.nodes}
+
+    def scalar(ref: str, want: float) -> bool:
+        v = values.get(_key(ref))
+        return by_name.get(tensor_ref(ref)[0], Node("", "")).op == "Const" and v is not None and v.size == 1 and abs(float(v) - want) < 1e-4
+
+    found: dict[str, str] = {}
+    for n in graph.nodes:
+        if n.op != "Mul" or len(n.inputs) != 2:
+            continue
+        for a, r in (n.inputs, n.inputs[::-1]):
+            m0, r6 = by_name.get(tensor_ref(a)[0]), by_name.get(tensor_ref(r)[0])
+            if m0 is None or r6 is None or m0.op != "Mul" or r6.op != "Relu6":
+                continue
+            add = by_name.get(tensor_ref(r6.inputs[0])[0])
+            if add is None or add.op not in ("Add", "AddV2"):
+                continue
+            xs = [i for i in m0.inputs if not scalar(i, 1 / 6)]
+            if len(xs) != 1 or len(m0.inputs) != 2:
+                continue
+            x = xs[0]
+            others = [i for i in add.inputs if _key(i) != _key(x)]
+            if len(others) == 1 and _key(x) in [_key(i) for i in add.inputs] and scalar(others[0], 3.0):
+                found[n.name] = _key(x)
+                break
+    return found
+
+
+def _live_nodes(graph: TfjsGraph, rewritten: dict[str, str]) -> set[str]:
+    """Names of the nodes the outputs depend on (after rewrites)."""
+    by_name = {n.name: n for n in graph.nodes}
+    live: set[str] = set()
+    stack = [tensor_ref(o)[0] for o in graph.outputs]
+    while stack:
+        name = stack.pop()
+        if name in live or name not in by_name:
+            continue
+        live.add(name)
+        deps = [rewritten[name]] if name in rewritten else by_name[name].inputs
+        stack.extend(tensor_ref(d)[0] for d in deps)
+    return live
+
+
 def convert(graph: TfjsGraph, sample: dict[str, np.ndarray] | None = None, name: str = "tfjs") -> onnx.ModelProto:
     """Build an ONNX model equivalent to ``graph`` at its (fixed) input shapes.
 
@@ -455,8 +501,14 @@ def convert(graph: TfjsGraph, sample: dict[str, np.ndarray] | None = None, name:
     values = run_numpy(graph, sample, keep_all=True)
     dynamic: set[str] = set(graph.inputs)
     b = _Builder()
+    hard_swish = _find_hard_swish(graph, values)
+    live = _live_nodes(graph, hard_swish)
     for node in topological(graph.nodes):
-        if node.op in ("Placeholder", "Const"):
+        if node.op in ("Placeholder", "Const") or node.name not in live:
+            continue
+        if node.name in hard_swish:
+            b.op("HardSwish", [hard_swish[node.name]], node.name)
+            dynamic.add(node.name)
             continue
         if node.op in SHAPE_ONLY or not any(_key(i) in dynamic for i in node.inputs):
             continue
