@@ -42,7 +42,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.perception.fusion",
 ]
 
-DEFAULT_DETECTOR = "blazepose"
+DEFAULT_DETECTOR = "fusion"
 
 
 def register_detector(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
