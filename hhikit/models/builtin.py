@@ -4,5 +4,6 @@ from __future__ import annotations
 
 CARD_MODULES: list[str] = [
     "hhikit.models.cards",
+    "hhikit.perception.mediapipe_backend",
     "hhikit.perception.tfjs_models",
 ]
