@@ -215,11 +215,18 @@ class FusionDetector:
         h, w = image.shape[:2]
         m = [p for p in self.movenet.raw(image) if p.score >= self.rules.weak["movenet"]]
         c = self.centernet.detect(image)
-        f = _face_boxes(self.faces.detect(image)) if self.faces is not None else []
+        f = self._faces(image)
         people = fuse(m, c, f, w, h, self.rules)
         if self.blazepose is not None and people:
             _attach_pose33(people, self.blazepose.detect(image))
         return people
+
+    def _faces(self, image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        if self.faces is None:
+            return []
+        if callable(getattr(self.faces, "detect_faces", None)):
+            return [(np.asarray(b, np.float32).reshape(4), float(s)) for b, s in self.faces.detect_faces(image)]
+        return _face_boxes(self.faces.detect(image))
 
     def detect_objects(self, image: np.ndarray) -> list[DetectedObject]:
         return self.centernet.detect_objects(check_image(image))

@@ -121,3 +121,38 @@ def test_recall_on_the_150_dev_images(fusion, ww_images):
           f"{(time.perf_counter() - t0) / 150 * 1000:.0f} ms/image")  # fmt: skip
     assert hits / len(ww_images) >= 0.90
     assert max(counts) <= 12  # no image explodes into a crowd of false people
+
+
+def test_pose33_attaches_to_the_overlapping_person_only():
+    from hhikit.perception.fusion import _attach_pose33
+
+    people = fuse([mn([10, 10, 100, 280], 0.5), mn([200, 10, 300, 280], 0.5)], [], [], W, H)
+    pose = np.random.default_rng(0).uniform(0, 1, (33, 3)).astype(np.float32)
+    posed = Person(0, np.array([205, 15, 295, 275], np.float32), 0.9, pose33=pose, sources=["blazepose"])
+    _attach_pose33(people, [posed])
+    right = next(p for p in people if p.box[0] > 150)
+    left = next(p for p in people if p.box[0] < 150)
+    np.testing.assert_array_equal(right.pose33, pose)
+    assert "blazepose" in right.sources and left.pose33 is None
+
+
+def test_fusion_with_blazepose_adds_33_points_on_a_real_image():
+    from conftest import EXAMPLES
+
+    from hhikit.perception.base import available_detectors
+
+    if "blazepose" not in available_detectors():
+        pytest.skip("blazepose backend not available")
+    try:
+        det = get_detector("fusion", pose33=True)
+    except ModelUnavailable as exc:
+        pytest.skip(str(exc))
+    if det.blazepose is None:
+        pytest.skip("blazepose models not set up")
+    people = det.detect(read_image(EXAMPLES / "handshake.jpg"))
+    assert len(people) >= 2
+    withpose = [p for p in people if p.pose33 is not None]
+    assert withpose and all(p.pose33.shape == (33, 3) for p in withpose)
+    for p in withpose:  # the BlazePose nose is inside the fused person's box
+        x, y = p.pose33[0, :2]
+        assert p.box[0] - 5 <= x <= p.box[2] + 5 and p.box[1] - 5 <= y <= p.box[3] + 5
