@@ -124,3 +124,13 @@ def test_converted_movenet_matches_numpy_executor(movenet):
     got = next(iter(movenet.model(x).values()))
     np.testing.assert_allclose(got, ref, atol=1e-4)
     assert (ref[0, :, 55] >= 0.2).sum() >= 2  # two people in the reference output too
+
+
+def test_centernet_cache_never_serves_another_image(centernet, ww_images):
+    a = read_image(ww_images[0]).copy()
+    first = centernet.raw(a).copy()
+    b = a.copy()
+    b[: b.shape[0] // 2] = 0  # same shape, other content
+    assert not np.array_equal(centernet.raw(b), first)
+    a[:] = 0  # edited in place: run again
+    assert not np.array_equal(centernet.raw(a), first)
