@@ -25,6 +25,7 @@ import os
 import weakref
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,8 @@ def _close_task(task: Any) -> None:
     """Close a Tasks object; at interpreter exit its worker thread may already be gone, and
     then there is nothing left to release (the process is ending), so mark it closed."""
     try:
-        task.close()
+        with _quiet_native_stderr():
+            task.close()
     except RuntimeError:
         task._handle = None
 
@@ -438,6 +440,9 @@ class BlazePoseDetector:
     ``num_poses`` caps poses per scanned window; ``min_detection``/``min_presence`` are the
     Tasks thresholds; ``crops="auto"`` also scans two overlapping crops and merges
     duplicates; ``min_score`` drops people whose mean COCO-17 keypoint score is lower.
+    ``faces=True`` runs the full-range face detector and gives each person the face at
+    their head (``Person.face``); ``hands=True`` runs the hand landmarker on the whole
+    image and around each wrist and fills ``Person.hands``.
     """
 
     name = "blazepose"
@@ -450,6 +455,8 @@ class BlazePoseDetector:
         min_presence: float = 0.3,
         crops: str = "auto",
         min_score: float = 0.35,
+        faces: bool = True,
+        hands: bool = False,
     ) -> None:
         from mediapipe.tasks.python import vision
 
@@ -466,6 +473,8 @@ class BlazePoseDetector:
             min_pose_presence_confidence=float(min_presence),
         )
         self._task = _TaskHolder(lambda: vision.PoseLandmarker.create_from_options(options), "blazepose")
+        self.face_detector = FaceDetector() if faces else None
+        self.hand_detector = HandDetector() if hands else None
 
     def poses(self, image: np.ndarray) -> list[np.ndarray]:
         """Raw ``(33, 3)`` landmark arrays (pixels, score) of every scanned window."""
@@ -480,11 +489,18 @@ class BlazePoseDetector:
     def detect(self, image: np.ndarray) -> list[Person]:
         h, w = np.asarray(image).shape[:2]
         people = [p for a in self.poses(image) if (p := person_from_pose33(a, w, h)) is not None]
-        people = [p for p in dedupe(people) if p.score >= self.min_score]
-        return sort_and_number(people)
+        people = sort_and_number([p for p in dedupe(people) if p.score >= self.min_score])
+        if self.face_detector is not None and people:
+            assign_faces(people, self.face_detector.faces(image))
+        if self.hand_detector is not None and people:
+            assign_hands(people, self.hand_detector.hands(image, people))
+        return people
 
     def close(self) -> None:
         self._task.close()
+        for d in (self.face_detector, self.hand_detector):
+            if d is not None:
+                d.close()
 
 
 @register_detector("blazepose")
@@ -495,9 +511,10 @@ def _blazepose_detector(**options: Any) -> BlazePoseDetector:
 def _smoke_pose(det: BlazePoseDetector) -> str:
     from hhikit.io.images import read_image
 
-    img = read_image(_example_image())
+    path = _example_image()
+    img = read_image(path) if path.exists() else np.full((224, 224, 3), 127, np.uint8)
     people = det.detect(img)
-    return f"{len(people)} people with 17 keypoints on {_example_image().name}"
+    return f"{len(people)} people with 17 keypoints on {path.name if path.exists() else 'a grey image'}"
 
 
 @register_model(POSE_CARD, smoke=_smoke_pose)
@@ -508,3 +525,336 @@ def blazepose(resolved: ResolvedModel, **options: Any) -> BlazePoseDetector:
 def _example_image() -> Path:
     """The bundled example photo smoke tests run on (public domain, two people)."""
     return Path(__file__).resolve().parents[2] / "examples" / "images" / "handshake.jpg"
+
+
+# ------------------------------------------------------------------ faces
+
+# The six BlazeFace keypoints, in the model's order.
+FACE_KEYPOINTS: tuple[str, ...] = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
+
+
+@dataclass
+class Face:
+    """A face: box ``[x1, y1, x2, y2]`` and six keypoints ``(6, 2)`` in pixels, score."""
+
+    box: np.ndarray
+    score: float
+    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+
+
+class FaceDetector:
+    """BlazeFace through the Tasks API. ``model`` is ``face-full-range`` (default: faces
+    small in the frame, as in group photos) or ``face-short-range`` (selfie-like close-ups).
+
+    ``detect_faces(image) -> [(box, score)]``; ``faces(image) -> [Face]`` adds keypoints;
+    ``detect(image) -> [Person]`` is a person-detector adapter whose body box is a guess
+    from the face (3.2 face widths wide, 7.5 face heights tall, clipped to the image).
+    """
+
+    name = "faces"
+
+    def __init__(
+        self,
+        resolved: ResolvedModel | None = None,
+        model: str = "face-full-range",
+        min_score: float = 0.5,
+        min_suppression: float = 0.3,
+    ) -> None:
+        from mediapipe.tasks.python import vision
+
+        if model not in ("face-full-range", "face-short-range"):
+            raise ConfigError(f"faces: model must be face-full-range or face-short-range, not {model!r}")
+        self.resolved = resolved or resolve(model)
+        options = vision.FaceDetectorOptions(
+            base_options=_base_options(self.resolved.path()),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=float(min_score),
+            min_suppression_threshold=float(min_suppression),
+        )
+        self._task = _TaskHolder(lambda: vision.FaceDetector.create_from_options(options), self.resolved.card.name)
+
+    def faces(self, image: np.ndarray) -> list[Face]:
+        rgb = _as_rgb(image)
+        h, w = rgb.shape[:2]
+        out = []
+        for d in self._task.run(rgb).detections:
+            bb = d.bounding_box
+            box = np.array([bb.origin_x, bb.origin_y, bb.origin_x + bb.width, bb.origin_y + bb.height], np.float32)
+            box[[0, 2]] = box[[0, 2]].clip(0, w)
+            box[[1, 3]] = box[[1, 3]].clip(0, h)
+            if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+                continue
+            kps = np.array([[k.x * w, k.y * h] for k in (d.keypoints or [])], np.float32).reshape(-1, 2)
+            score = float(d.categories[0].score) if d.categories else 0.0
+            out.append(Face(box=box, score=score, keypoints=kps))
+        return sorted(out, key=lambda f: -f.score)
+
+    def detect_faces(self, image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """``[(box [x1, y1, x2, y2] in pixels, score)]``, best first."""
+        return [(f.box, f.score) for f in self.faces(image)]
+
+    def detect(self, image: np.ndarray) -> list[Person]:
+        h, w = np.asarray(image).shape[:2]
+        people = []
+        for f in self.faces(image):
+            x1, y1, x2, y2 = f.box
+            fw, fh, cx = x2 - x1, y2 - y1, (x1 + x2) / 2
+            body = np.array([cx - 1.6 * fw, y1 - 0.25 * fh, cx + 1.6 * fw, y1 + 7.5 * fh], np.float32)
+            body[[0, 2]] = body[[0, 2]].clip(0, w)
+            body[[1, 3]] = body[[1, 3]].clip(0, h)
+            people.append(Person(id=0, box=body, score=f.score, face=f.box, sources=["faces"]))
+        return sort_and_number(people)
+
+    def close(self) -> None:
+        self._task.close()
+
+
+@register_detector("faces")
+def _faces_detector(**options: Any) -> FaceDetector:
+    return FaceDetector(**options)
+
+
+def _head_points(p: Person) -> np.ndarray:
+    """Confident head keypoints (nose, eyes, ears) of a person, ``(n, 2)``."""
+    if p.pose33 is not None:
+        k = p.pose33[:11]
+    elif p.keypoints is not None and len(p.keypoints) == 17:
+        k = p.keypoints[:5]
+    else:
+        return np.zeros((0, 2), np.float32)
+    return k[k[:, 2] >= 0.3, :2]
+
+
+def assign_faces(people: list[Person], faces: list[Face] | list[tuple[np.ndarray, float]]) -> int:
+    """Give each person at most one face, in place; returns how many were given.
+
+    A face fits a person when at least half of the person's confident head keypoints lie in
+    the face box (grown by 30 %); without keypoints, when the face lies in the top half of
+    the person box. Best face score first, each face used once."""
+    boxes = [f.box if isinstance(f, Face) else np.asarray(f[0], np.float32) for f in faces]
+    scores = [f.score if isinstance(f, Face) else float(f[1]) for f in faces]
+    pairs = []
+    for fi, fb in enumerate(boxes):
+        gx, gy = 0.3 * (fb[2] - fb[0]), 0.3 * (fb[3] - fb[1])
+        grown = (fb[0] - gx, fb[1] - gy, fb[2] + gx, fb[3] + gy)
+        fcx, fcy = (fb[0] + fb[2]) / 2, (fb[1] + fb[3]) / 2
+        for pi, p in enumerate(people):
+            head = _head_points(p)
+            if len(head):
+                inside = (head[:, 0] >= grown[0]) & (head[:, 0] <= grown[2])
+                inside &= (head[:, 1] >= grown[1]) & (head[:, 1] <= grown[3])
+                fit = float(inside.mean())
+                if fit < 0.5:
+                    continue
+            else:
+                x1, y1, x2, y2 = p.box
+                if not (x1 <= fcx <= x2 and y1 <= fcy <= (y1 + y2) / 2):
+                    continue
+                fit = 0.5
+            pairs.append((fit, scores[fi], fi, pi))
+    used_f: set[int] = set()
+    used_p: set[int] = set()
+    for _fit, _score, fi, pi in sorted(pairs, key=lambda t: (-t[0], -t[1])):
+        if fi in used_f or pi in used_p:
+            continue
+        people[pi].face = boxes[fi]
+        if "faces" not in people[pi].sources:
+            people[pi].sources.append("faces")
+        used_f.add(fi)
+        used_p.add(pi)
+    return len(used_p)
+
+
+def _smoke_faces(det: FaceDetector) -> str:
+    from hhikit.io.images import read_image
+
+    path = _example_image()
+    img = read_image(path) if path.exists() else np.full((192, 192, 3), 127, np.uint8)
+    return f"{len(det.detect_faces(img))} faces on {path.name if path.exists() else 'a grey image'}"
+
+
+@register_model(FACE_FULL_CARD, smoke=_smoke_faces)
+def face_full_range(resolved: ResolvedModel, **options: Any) -> FaceDetector:
+    return FaceDetector(resolved, model="face-full-range", **options)
+
+
+@register_model(FACE_SHORT_CARD, smoke=_smoke_faces)
+def face_short_range(resolved: ResolvedModel, **options: Any) -> FaceDetector:
+    return FaceDetector(resolved, model="face-short-range", **options)
+
+
+# ------------------------------------------------------------------ hands
+
+# Hand landmarks used for the wrist-centred crops: BlazePose wrist, pinky, index, elbow.
+_ARMS = {"left": (13, 15, 17, 19), "right": (14, 16, 18, 20)}
+
+
+@dataclass
+class Hand:
+    """A hand: 21 landmarks ``(21, 3)`` as ``x, y, score`` in pixels (the model gives no
+    per-point score, so every point carries the hand's score), which hand it is for the
+    person (``"left"``/``"right"``, as the model sees it), the handedness score, the box
+    around the landmarks and the hand's presence score."""
+
+    landmarks: np.ndarray
+    handedness: str
+    handedness_score: float
+    box: np.ndarray
+    score: float
+
+
+def _hand_from_landmarks(lms: Any, cats: Any, w: int, h: int, ox: float, oy: float, scale: float) -> Hand:
+    pts = np.array([[lm.x * w / scale + ox, lm.y * h / scale + oy] for lm in lms], np.float32)
+    cat = cats[0] if cats else None
+    hs = float(cat.score) if cat is not None else 0.0
+    pres = [lm.presence for lm in lms if lm.presence]
+    score = float(np.mean(pres)) if pres else hs
+    box = np.array([*pts.min(axis=0), *pts.max(axis=0)], np.float32)
+    landmarks = np.column_stack([pts, np.full(len(pts), score, np.float32)])
+    name = (cat.category_name or "").lower() if cat is not None else ""
+    return Hand(landmarks=landmarks, handedness=name, handedness_score=hs, box=box, score=score)
+
+
+class HandDetector:
+    """Palm detector + hand landmarks through the Tasks API.
+
+    ``hands(image, people=None)`` scans the whole image and, when people with pose
+    keypoints are given, a square window around each confident wrist (upscaled ``upscale``
+    times, since hands in small photos are a few pixels wide), then drops duplicates.
+    ``detect_hands(image)`` is the whole-image scan plus wrist windows of ``people``.
+    """
+
+    name = "hands"
+
+    def __init__(
+        self,
+        resolved: ResolvedModel | None = None,
+        num_hands: int = 4,
+        min_detection: float = 0.3,
+        min_presence: float = 0.3,
+        upscale: float = 3.0,
+    ) -> None:
+        from mediapipe.tasks.python import vision
+
+        if num_hands < 1:
+            raise ConfigError(f"hands: num_hands must be >= 1, not {num_hands}")
+        self.resolved = resolved or resolve("hand-landmarker")
+        self.upscale = float(upscale)
+        options = vision.HandLandmarkerOptions(
+            base_options=_base_options(self.resolved.path()),
+            running_mode=vision.RunningMode.IMAGE,
+            num_hands=int(num_hands),
+            min_hand_detection_confidence=float(min_detection),
+            min_hand_presence_confidence=float(min_presence),
+        )
+        self._task = _TaskHolder(lambda: vision.HandLandmarker.create_from_options(options), "hand-landmarker")
+
+    def _scan(self, rgb: np.ndarray, ox: int = 0, oy: int = 0, scale: float = 1.0) -> list[Hand]:
+        import cv2
+
+        h, w = rgb.shape[:2]
+        if scale != 1.0:
+            rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+        res = self._task.run(rgb)
+        return [
+            _hand_from_landmarks(lms, cats, rgb.shape[1], rgb.shape[0], ox, oy, scale)
+            for lms, cats in zip(res.hand_landmarks, res.handedness, strict=False)
+        ]
+
+    def hands(self, image: np.ndarray, people: list[Person] | None = None) -> list[Hand]:
+        rgb = _as_rgb(image)
+        h, w = rgb.shape[:2]
+        found = self._scan(rgb)
+        for p in people or []:
+            for x1, y1, x2, y2 in wrist_windows(p, w, h):
+                found += self._scan(rgb[y1:y2, x1:x2], x1, y1, self.upscale)
+        return _dedupe_hands(found)
+
+    def detect_hands(self, image: np.ndarray, people: list[Person] | None = None) -> list[Hand]:
+        return self.hands(image, people)
+
+    def close(self) -> None:
+        self._task.close()
+
+
+@register_detector("hands")
+def _hands_detector(**options: Any) -> HandDetector:
+    return HandDetector(**options)
+
+
+def wrist_windows(p: Person, width: int, height: int, min_score: float = 0.3) -> list[tuple[int, int, int, int]]:
+    """Square windows around a person's confident wrists, 3.2 forearm lengths wide (at least
+    24 px), centred between wrist and fingers; clipped to the image."""
+    k = p.pose33
+    if k is None:
+        return []
+    wins = []
+    for elbow, wrist, pinky, index in _ARMS.values():
+        if k[wrist, 2] < min_score:
+            continue
+        fore = float(np.hypot(*(k[wrist, :2] - k[elbow, :2]))) if k[elbow, 2] >= min_score else 0.0
+        c = k[wrist, :2]
+        if k[index, 2] >= 0.2 and k[pinky, 2] >= 0.2:
+            c = (k[wrist, :2] + k[index, :2] + k[pinky, :2]) / 3
+        half = max(1.6 * fore, 12.0)
+        x1, y1 = int(max(0, c[0] - half)), int(max(0, c[1] - half))
+        x2, y2 = int(min(width, c[0] + half)), int(min(height, c[1] + half))
+        if x2 - x1 >= 8 and y2 - y1 >= 8:
+            wins.append((x1, y1, x2, y2))
+    return wins
+
+
+def _dedupe_hands(hands: list[Hand]) -> list[Hand]:
+    kept: list[Hand] = []
+    for hd in sorted(hands, key=lambda x: -x.score):
+        dup = False
+        for k in kept:
+            size = max(1.0, float(np.sqrt(max(1.0, (k.box[2] - k.box[0]) * (k.box[3] - k.box[1])))))
+            d = np.hypot(*(hd.landmarks[:, :2] - k.landmarks[:, :2]).T)
+            if _iou(hd.box, k.box) > 0.4 or float(np.median(d)) < 0.3 * size:
+                dup = True
+                break
+        if not dup:
+            kept.append(hd)
+    return kept
+
+
+def assign_hands(people: list[Person], hands: list[Hand]) -> int:
+    """Append each hand to the person whose wrist (BlazePose wrist, pinky, index) is nearest
+    to the hand's wrist landmark, within 1.5 hand sizes; in place. Returns how many hands
+    were given."""
+    given = 0
+    for hd in hands:
+        hsize = max(4.0, float(np.hypot(hd.box[2] - hd.box[0], hd.box[3] - hd.box[1])))
+        best, best_d = None, 1.5 * hsize
+        for p in people:
+            if p.pose33 is None:
+                continue
+            for elbow, wrist, pinky, index in _ARMS.values():
+                del elbow
+                pts = p.pose33[[wrist, pinky, index]]
+                pts = pts[pts[:, 2] >= 0.2, :2]
+                if not len(pts):
+                    continue
+                d = float(np.min(np.hypot(*(pts - hd.landmarks[0, :2]).T)))
+                if d < best_d:
+                    best, best_d = p, d
+        if best is not None:
+            best.hands.append(hd.landmarks)
+            if "hands" not in best.sources:
+                best.sources.append("hands")
+            given += 1
+    return given
+
+
+def _smoke_hands(det: HandDetector) -> str:
+    from hhikit.io.images import read_image
+
+    path = _example_image().with_name("arm_around.jpg")
+    img = read_image(path) if path.exists() else np.full((224, 224, 3), 127, np.uint8)
+    return f"{len(det.detect_hands(img))} hands on {path.name if path.exists() else 'a grey image'}"
+
+
+@register_model(HAND_CARD, smoke=_smoke_hands)
+def hand_landmarker(resolved: ResolvedModel, **options: Any) -> HandDetector:
+    return HandDetector(resolved, **options)

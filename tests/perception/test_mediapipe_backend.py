@@ -20,8 +20,14 @@ from hhikit.models.store import resolve, sha256_file
 from hhikit.perception.base import DEFAULT_DETECTOR, get_detector
 from hhikit.perception.mediapipe_backend import (
     BLAZEPOSE_TO_COCO17,
+    Face,
+    FaceDetector,
+    Hand,
+    assign_faces,
+    assign_hands,
     crop_windows,
     person_from_pose33,
+    wrist_windows,
     write_task_bundle,
 )
 from hhikit.types import Person
@@ -181,6 +187,160 @@ def test_person_from_pose33_box_covers_head_and_points():
     assert person_from_pose33(pts, 300, 300) is None
 
 
+# ------------------------------------------------------------------ faces
+
+
+@pytest.fixture(scope="module")
+def faces():
+    det = get_detector("faces")
+    yield det
+    det.close()
+
+
+def _center_in(box: np.ndarray, outer: np.ndarray) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return bool(outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3])
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_faces_found_inside_person_boxes(pose, faces, path):
+    img = read_image(path)
+    h, w = img.shape[:2]
+    found = faces.detect_faces(img)
+    assert len(found) >= 2
+    people = pose.detect(img)
+    for box, score in found[:2]:
+        assert box.shape == (4,) and 0.5 <= score <= 1.0
+        assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h
+        # A face is small and sits in the upper part of some person's box.
+        assert (box[2] - box[0]) * (box[3] - box[1]) < 0.2 * w * h
+        owners = [p for p in people if _center_in(box, p.box)]
+        assert owners and any((box[1] + box[3]) / 2 <= (p.box[1] + p.box[3]) / 2 for p in owners)
+    # The pose detector attaches the faces to the people whose heads they are.
+    with_face = [p for p in people if p.face is not None]
+    assert len(with_face) >= 2
+    for p in with_face:
+        assert _center_in(p.face, p.box)
+        nose = p.keypoints[0]
+        if nose[2] >= 0.5:
+            fx1, fy1, fx2, fy2 = p.face
+            pad = 0.5 * (fx2 - fx1)
+            assert fx1 - pad <= nose[0] <= fx2 + pad and fy1 - pad <= nose[1] <= fy2 + pad
+    assert len({tuple(p.face) for p in with_face}) == len(with_face)  # each face used once
+
+
+@pytest.mark.parametrize("stem", WW_IDS)
+def test_faces_on_waldo_and_wenda(faces, stem):
+    img = read_image(shared_path("waldo_and_wenda", "images", f"{stem}.jpg"))
+    found = faces.faces(img)
+    assert len(found) >= 1
+    for f in found:
+        assert isinstance(f, Face) and f.keypoints.shape == (6, 2)
+        # Eyes and nose tip lie in (or just by) the face box.
+        x1, y1, x2, y2 = f.box
+        pad = 0.25 * (x2 - x1)
+        for x, y in f.keypoints[:3]:
+            assert x1 - pad <= x <= x2 + pad and y1 - pad <= y <= y2 + pad
+
+
+def test_faces_person_adapter(faces):
+    img = read_image(EXAMPLES / "handshake.jpg")
+    people = faces.detect(img)
+    assert len(people) >= 2
+    for p in people:
+        assert p.face is not None and p.sources == ["faces"] and p.keypoints is None
+        assert _center_in(p.face, p.box) and p.area > 4 * (p.face[2] - p.face[0]) * (p.face[3] - p.face[1])
+
+
+def test_short_range_model_finds_a_close_face(faces):
+    import cv2
+
+    img = read_image(EXAMPLES / "handshake.jpg")
+    box, _ = faces.detect_faces(img)[0]
+    cx, cy, s = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, 1.4 * (box[2] - box[0])
+    crop = img[int(max(0, cy - s)) : int(cy + s), int(max(0, cx - s)) : int(cx + s)]
+    close = cv2.resize(crop, (256, 256), interpolation=cv2.INTER_CUBIC)
+    short = FaceDetector(model="face-short-range")
+    try:
+        found = short.detect_faces(close)
+    finally:
+        short.close()
+    assert len(found) == 1
+    fb = found[0][0]
+    assert 40 < fb[2] - fb[0] < 220 and _center_in(fb, np.array([40, 40, 216, 216]))
+
+
+def test_assign_faces_without_keypoints_uses_upper_box():
+    people = [Person(0, np.array([0, 0, 50, 100]), 0.9), Person(1, np.array([60, 0, 110, 100]), 0.8)]
+    faces = [(np.array([75, 5, 95, 25]), 0.9), (np.array([10, 70, 30, 90]), 0.8)]
+    assert assign_faces(people, faces) == 1
+    assert people[0].face is None and np.allclose(people[1].face, [75, 5, 95, 25])
+
+
+# ------------------------------------------------------------------ hands
+
+
+@pytest.fixture(scope="module")
+def hands():
+    det = get_detector("hands")
+    yield det
+    det.close()
+
+
+def test_hands_on_example(hands):
+    img = read_image(EXAMPLES / "arm_around.jpg")
+    h, w = img.shape[:2]
+    found = hands.detect_hands(img)
+    assert len(found) >= 1
+    for hd in found:
+        assert isinstance(hd, Hand)
+        assert hd.landmarks.shape == (21, 3)
+        assert hd.handedness in ("left", "right") and 0 <= hd.handedness_score <= 1
+        x, y = hd.landmarks[:, 0], hd.landmarks[:, 1]
+        assert (x > -5).all() and (x < w + 5).all() and (y > -5).all() and (y < h + 5).all()
+        assert np.allclose(hd.box, [x.min(), y.min(), x.max(), y.max()])
+        # A hand is small: its box is a few percent of the image at most.
+        assert (hd.box[2] - hd.box[0]) * (hd.box[3] - hd.box[1]) < 0.1 * w * h
+
+
+def test_hands_found_near_wrists_and_given_to_people(pose, hands):
+    got = 0
+    for path in EXAMPLE_FILES[:2]:  # arm_around, handshake
+        img = read_image(path)
+        people = pose.detect(img)
+        found = hands.detect_hands(img, people)
+        got += assign_hands(people, found)
+        for p in people:
+            for lm in p.hands:
+                assert lm.shape == (21, 3)
+                wrists = p.pose33[[15, 16, 17, 18, 19, 20], :2]
+                d = np.hypot(*(wrists - lm[0, :2]).T).min()
+                assert d < 30  # pixels, in a 200-px-wide photo
+    assert got >= 2
+
+
+def test_wrist_windows_follow_pose(pose):
+    img = read_image(EXAMPLES / "handshake.jpg")
+    people = pose.detect(img)
+    for p in people:
+        for x1, y1, x2, y2 in wrist_windows(p, img.shape[1], img.shape[0]):
+            assert 0 <= x1 < x2 <= img.shape[1] and 0 <= y1 < y2 <= img.shape[0]
+            wr = p.pose33[[15, 16]]
+            assert any(x1 <= x <= x2 and y1 <= y <= y2 for x, y, s in wr if s >= 0.3)
+
+
+def test_blazepose_with_hands_fills_person_hands():
+    det = get_detector("blazepose", hands=True)
+    try:
+        people = det.detect(read_image(EXAMPLES / "arm_around.jpg"))
+    finally:
+        det.close()
+    with_hands = [p for p in people if p.hands]
+    assert with_hands
+    d = with_hands[0].to_dict()
+    assert len(d["hands"][0]) == 21 and "hands" in d["sources"]
+
+
 # ------------------------------------------------------------------ CLI
 
 
@@ -205,7 +365,8 @@ def test_cli_analyze_json_shape():
         assert p["keypoint_format"] == "coco17"
         assert len(p["keypoints"]) == 17 and all(len(k) == 3 for k in p["keypoints"])
         assert len(p["pose33"]) == 33
-        assert p["sources"] == ["blazepose"]
+        assert p["sources"][0] == "blazepose"
+        assert p["face"] is None or len(p["face"]) == 4
     assert "people" in rec["timings"]
 
 
