@@ -25,14 +25,15 @@ from hhikit.types import DetectedObject, Person
 
 # Score -> calibrated probability knots per detector. Measured as the rate at which a
 # detection in each raw-score bin is confirmed by a confident detection of the other body
-# detector (IoU >= 0.3) on the 150 Waldo and Wenda dev images: a lower bound on
-# precision (see docs/perception.md, "Calibration").
+# detector (IoU >= 0.3; for faces: a confident body whose upper half holds the face) on
+# the 150 Waldo and Wenda dev images: a lower bound on precision (docs/perception.md).
 CALIBRATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "movenet": ((0.0, 0.075, 0.125, 0.175, 0.225, 0.275, 0.35, 0.45, 0.6, 1.0),
                 (0.3, 0.5, 0.62, 0.68, 0.71, 0.81, 0.87, 0.88, 0.95, 1.0)),
     "centernet": ((0.0, 0.1, 0.2, 0.275, 0.35, 0.45, 0.6, 0.85, 1.0),
                   (0.02, 0.07, 0.1, 0.21, 0.32, 0.61, 0.91, 0.97, 1.0)),
-    "faces": ((0.0, 0.5, 0.7, 0.9, 1.0), (0.1, 0.4, 0.7, 0.9, 0.97)),
+    "faces": ((0.0, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0),
+              (0.3, 0.67, 0.81, 0.81, 0.87, 0.92, 0.95, 0.99)),
 }  # fmt: skip
 
 
