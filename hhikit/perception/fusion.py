@@ -123,6 +123,19 @@ def face_in_body(face: np.ndarray, body: np.ndarray) -> float:
     return float(inter / area)
 
 
+def head_in_face(keypoints: np.ndarray | None, face: np.ndarray, min_score: float = 0.3) -> float:
+    """Share of the confident COCO-17 head keypoints (nose, eyes, ears) inside the face box
+    grown by 30% (0 without keypoints)."""
+    if keypoints is None or len(keypoints) != 17:
+        return 0.0
+    head = keypoints[:5][keypoints[:5, 2] >= min_score, :2]
+    if not len(head):
+        return 0.0
+    gx, gy = 0.3 * (face[2] - face[0]), 0.3 * (face[3] - face[1])
+    inside = (head[:, 0] >= face[0] - gx) & (head[:, 0] <= face[2] + gx) & (head[:, 1] >= face[1] - gy) & (head[:, 1] <= face[3] + gy)
+    return float(inside.mean())
+
+
 def fuse(
     movenet: list[Person], centernet: list[Person], faces: list[tuple[np.ndarray, float]], width: int, height: int,
     rules: FusionRules | None = None,
@@ -144,7 +157,8 @@ def fuse(
     for j, p in enumerate(centernet):
         if j not in matched_c:
             votes.append(Vote({"centernet": p.box}, {"centernet": p.score}))
-    # faces join the body whose upper half holds them (best overlap, then highest body score)
+    # faces join the body whose upper half holds them, preferring a body whose own head
+    # keypoints lie in the face; ties go to the likelier body
     order = sorted(range(len(votes)), key=lambda k: -votes[k].probability())
     for fbox, fscore in sorted(faces, key=lambda f: -f[1]):
         best, best_share = None, rules.face_to_body
@@ -153,6 +167,8 @@ def fuse(
             if v.face is not None:
                 continue
             share = max(face_in_body(fbox, b) for b in v.boxes.values())
+            if share >= rules.face_to_body:
+                share += head_in_face(v.keypoints, fbox)  # its own head keypoints: prefer it
             if share >= best_share:
                 best, best_share = k, share
         if best is None:

@@ -156,3 +156,14 @@ def test_fusion_with_blazepose_adds_33_points_on_a_real_image():
     for p in withpose:  # the BlazePose nose is inside the fused person's box
         x, y = p.pose33[0, :2]
         assert p.box[0] - 5 <= x <= p.box[2] + 5 and p.box[1] - 5 <= y <= p.box[3] + 5
+
+
+def test_face_prefers_the_body_whose_head_keypoints_it_holds():
+    # a CenterNet box and a MoveNet skeleton that did not match each other; the face sits in
+    # the upper half of both, but only the skeleton's head keypoints are inside it
+    skel = mn([90, 20, 140, 290], 0.5)
+    skel.keypoints[:5] = [[110, 45, 0.9]] * 5  # IoU with the CenterNet box is 0.22: no match
+    other = cn([0, 0, 200, 300], 0.3)  # weak: it needs a second vote to be a person
+    face = (np.array([95, 30, 125, 62], np.float32), 0.9)
+    out = fuse([skel], [other], [face], W, H)
+    assert len(out) == 1 and out[0].sources == ["faces", "movenet"]
