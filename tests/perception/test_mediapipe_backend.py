@@ -357,7 +357,7 @@ def _hhi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_cli_analyze_json_shape():
-    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json")
+    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json", "--detector", "blazepose")
     assert res.returncode == 0, res.stderr
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert len(lines) == 1
