@@ -21,7 +21,7 @@ def pipeline():
 
 def test_fusion_pipeline_fills_people_and_objects(pipeline):
     names = [n for n, _ in pipeline.stages]
-    assert names == ["people", "objects"]
+    assert names[:2] == ["people", "objects"]
     found_objects = 0
     for path in sorted(EXAMPLES.glob("*.jpg")):
         result = pipeline.analyze(path)
@@ -39,8 +39,8 @@ def test_fusion_pipeline_fills_people_and_objects(pipeline):
 
 def test_objects_stage_can_be_switched_off_and_skipped_for_people_only_detectors():
     try:
-        assert [n for n, _ in Pipeline(detector="movenet").stages] == ["people"]
-        assert [n for n, _ in Pipeline(detector="centernet", objects=False).stages] == ["people"]
+        assert "objects" not in [n for n, _ in Pipeline(detector="movenet").stages]
+        assert "objects" not in [n for n, _ in Pipeline(detector="centernet", objects=False).stages]
     except ModelUnavailable as exc:
         pytest.skip(str(exc))
 
