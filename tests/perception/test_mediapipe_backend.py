@@ -95,8 +95,13 @@ def test_bundle_writer_is_reproducible(tmp_path):
 # ------------------------------------------------------------------ BlazePose
 
 
-def test_blazepose_is_default_detector():
-    assert DEFAULT_DETECTOR == "blazepose"
+def test_blazepose_is_registered_and_fusion_is_default_detector():
+    # fusion (MoveNet + CenterNet + faces, branch perception-tfjs) became the default
+    # people finder once it met the >= 90% two-people target on the dev images
+    from hhikit.perception.base import available_detectors
+
+    assert "blazepose" in available_detectors()
+    assert DEFAULT_DETECTOR == "fusion"
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -378,7 +383,7 @@ def _hhi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_cli_analyze_json_shape():
-    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json")
+    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json", "--detector", "blazepose")
     assert res.returncode == 0, res.stderr
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert len(lines) == 1
