@@ -247,6 +247,15 @@ class VideoPipeline:
             result.extra["unavailable"] = dict(self.unavailable)
         return Analysis(result, samples, frames, evidence, warnings)
 
+    def clip_evidence(self, path: str | Path) -> ClipEvidence:
+        """Evidence of a whole video file taken as one clip (training data of the classifier)."""
+        saved = self.config.clip_shots
+        self.config.clip_shots = 1 << 30
+        try:
+            return self.analyze_full(path).evidence[0]
+        finally:
+            self.config.clip_shots = saved
+
     # ---------------------------------------------------------------- per clip
 
     def _evidence(self, clip: Clip, shots: list, transcript: list[TranscriptSegment], frames: AudioFrames,

@@ -113,10 +113,13 @@ class TransNetV2Detector:
     """TransNetV2 over 48x27 frames in sliding windows of 100 frames (step 50, 25 frames of
     context each side), run as frames arrive so memory stays at a few windows.
 
-    ``gate`` (default on) is a cascade for speed on a CPU: a window is given to the network
-    only when a cheap change score on the same thumbnails (mean pixel change or colour
-    histogram change to the previous frame, or histogram change over ``10`` frames for
-    dissolves) marks a possible transition in it; other windows get probability 0.
+    ``gate`` (default on) is a cascade for speed on a CPU: a cheap change score on the same
+    thumbnails (mean pixel change or colour histogram change to the previous frame, or
+    histogram change over 10 frames for dissolves) marks candidate frames, and the network
+    runs only on short windows (``gate_window`` frames, default 40) centred on candidates,
+    several per call; every other frame gets probability 0. On the scenes tested the
+    network gives the same cut probabilities on 30- to 100-frame windows. ``gate=False``
+    runs the original 100-frame grid on every frame.
     """
 
     name = "transnetv2"
@@ -133,12 +136,14 @@ class TransNetV2Detector:
         gate_pixel: float = 0.09,
         gate_hist: float = 0.12,
         gate_slow: float = 0.35,
+        gate_window: int = 40,
     ) -> None:
         self.threshold = threshold
         self.batch = max(1, int(batch))
         self.interpolation = interpolation
         self.gate = gate
         self.gate_pixel, self.gate_hist, self.gate_slow = gate_pixel, gate_hist, gate_slow
+        self.gate_window = max(16, int(gate_window))
         self.model = model if model is not None else load_transnetv2()
         self.windows_run = 0
         self.windows_total = 0
@@ -150,6 +155,11 @@ class TransNetV2Detector:
         self._hist: list[np.ndarray] = []
         self._probs: list[np.ndarray] = []
         self._n = 0
+        # gated mode: recent thumbnails, pending windows (start index), ready windows, sparse probabilities
+        self._recent: list[np.ndarray] = []
+        self._pending: list[int] = []
+        self._ready: list[tuple[int, np.ndarray]] = []
+        self._sparse: dict[int, float] = {}
 
     def _thumb(self, frame: Frame) -> np.ndarray:
         from hhikit.video.decode import _upright
@@ -182,16 +192,66 @@ class TransNetV2Detector:
 
     def update_thumb(self, thumb: np.ndarray) -> None:
         """Feed one 27x48x3 uint8 RGB frame."""
-        flag = self._candidate(thumb)
+        if self.gate:
+            self._update_gated(thumb)
+            return
         if self._n == 0:
             self._buf.extend([thumb] * self.CONTEXT)
-            self._flag.extend([False] * self.CONTEXT)
+            self._flag.extend([True] * self.CONTEXT)
         self._buf.append(thumb)
-        self._flag.append(flag)
+        self._flag.append(True)
         self._n += 1
         need = self.WINDOW + self.STEP * (self.batch - 1)
         if len(self._buf) >= need:
             self._run(self.batch)
+
+    # -- gated mode: short windows centred on candidate frames
+
+    def _update_gated(self, thumb: np.ndarray) -> None:
+        w = self.gate_window
+        i = self._n
+        cand = self._candidate(thumb)
+        self._buf.append(thumb)  # previous frame for the change score
+        if len(self._buf) > 1:
+            del self._buf[0]
+        self._recent.append(thumb)
+        if len(self._recent) > w:
+            del self._recent[0]
+        self._n += 1
+        core = w // 2 - w // 8
+        if cand and not any(abs(i - (s + w // 2)) < core for s in self._pending + [r[0] for r in self._ready]):
+            self._pending.append(i - w // 2)
+        for s in list(self._pending):
+            if s + w <= self._n:  # every frame of the window has arrived
+                self._pending.remove(s)
+                self._ready.append((s, self._window(s, self._n)))
+        if len(self._ready) >= self.batch:
+            self._run_ready()
+
+    def _window(self, start: int, n: int) -> np.ndarray:
+        """Frames ``start .. start + window`` from the recent buffer, padded at the ends."""
+        w = self.gate_window
+        first = n - len(self._recent)
+        idx = np.clip(np.arange(start, start + w), max(first, 0), n - 1) - first
+        return np.stack([self._recent[j] for j in idx])
+
+    def _run_ready(self) -> None:
+        import torch
+
+        if not self._ready:
+            return
+        x = torch.from_numpy(np.stack([r[1] for r in self._ready]))
+        with torch.inference_mode():
+            single, _ = self.model(x)
+            p = torch.sigmoid(single[..., 0]).numpy()
+        self.windows_run += len(self._ready)
+        m = self.gate_window // 8
+        for (s, _), row in zip(self._ready, p, strict=True):
+            for j in range(m, self.gate_window - m):
+                k = s + j
+                if 0 <= k and row[j] > self._sparse.get(k, 0.0):
+                    self._sparse[k] = float(row[j])
+        self._ready = []
 
     def _run(self, k: int) -> None:
         import torch
@@ -217,17 +277,27 @@ class TransNetV2Detector:
     def finish(self) -> list[int]:
         if self._n == 0:
             return []
-        done = sum(len(p) for p in self._probs)
-        left = self._n - done
-        if left > 0:
-            # pad with the last frame so the remaining real frames sit in whole windows
-            k = int(np.ceil(left / self.STEP))
-            need = self.WINDOW + self.STEP * (k - 1)
-            extra = max(0, need - len(self._buf))
-            self._buf.extend([self._buf[-1]] * extra)
-            self._flag.extend([False] * extra)
-            self._run(k)
-        probs = np.concatenate(self._probs)[: self._n]
+        if self.gate:
+            for s in self._pending:
+                self._ready.append((s, self._window(s, self._n)))
+            self._pending = []
+            self._run_ready()
+            probs = np.zeros(self._n, dtype=np.float32)
+            for k, v in self._sparse.items():
+                if k < self._n:
+                    probs[k] = v
+        else:
+            done = sum(len(p) for p in self._probs)
+            left = self._n - done
+            if left > 0:
+                # pad with the last frame so the remaining real frames sit in whole windows
+                k = int(np.ceil(left / self.STEP))
+                need = self.WINDOW + self.STEP * (k - 1)
+                extra = max(0, need - len(self._buf))
+                self._buf.extend([self._buf[-1]] * extra)
+                self._flag.extend([False] * extra)
+                self._run(k)
+            probs = np.concatenate(self._probs)[: self._n]
         self.probabilities = probs
         self.reset()
         return cuts_from_probabilities(probs, self.threshold)
