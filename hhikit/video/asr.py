@@ -89,11 +89,14 @@ class FasterWhisperEngine:
             samples.astype(np.float32, copy=False), language=self.language, beam_size=self.beam_size,
             vad_filter=self.vad_filter, condition_on_previous_text=False, without_timestamps=False,
         )  # fmt: skip
-        out = []
+        out: list[TranscriptSegment] = []
+        limit = offset + len(samples) / AUDIO_RATE
         for s in segments:
             text = s.text.strip()
             if text:
-                out.append(TranscriptSegment(offset + float(s.start), offset + float(s.end), text))
+                a = min(offset + float(s.start), limit)
+                a = max(a, out[-1].end) if out else a
+                out.append(TranscriptSegment(a, max(a, min(offset + float(s.end), limit)), text))
         return out
 
 
