@@ -80,9 +80,15 @@ class FusionClassifier(nn.Module):
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """``batch[m]`` is ``(B, T, D_m)`` and ``batch[m + "_pad"]`` ``(B, T)`` True on padding.
         Returns logits ``(B, L)``."""
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
         enc = {}
         for m in MODALITIES:
-            enc[m], _ = self.lstm[m](batch[m])
+            x = batch[m]
+            lengths = (~batch[m + "_pad"]).sum(1).clamp(min=1).cpu()
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            y, _ = self.lstm[m](packed)  # packing keeps the backward direction off the padding
+            enc[m], _ = pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
         fused = {}
         for a in MODALITIES:
             x = enc[a]
@@ -194,7 +200,10 @@ def read_manifest(path: str | Path, labels: Sequence[str] = LABELS) -> list[tupl
 
 def clip_features(path: str, pipeline: Any, cache: Path | None = None) -> dict[str, np.ndarray]:
     """Feature sequences of one whole video file as one clip (cached by path, size and mtime)."""
-    st = Path(path).stat()
+    try:
+        st = Path(path).stat()
+    except OSError:
+        raise InputError(f"{path}: no such file") from None
     key = hashlib.sha1(f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
     f = cache / f"{key}.npz" if cache else None
     if f is not None and f.exists():
@@ -278,7 +287,7 @@ def train_video(
             optim.zero_grad()
             loss.backward()
             optim.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         history.append(total / len(items))
         save_checkpoint(ck_path, model, optim, epoch + 1, history)
         log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f} ({time.perf_counter() - t0:.2f} s)")

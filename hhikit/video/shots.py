@@ -249,7 +249,7 @@ class TransNetV2Detector:
         for (s, _), row in zip(self._ready, p, strict=True):
             for j in range(m, self.gate_window - m):
                 k = s + j
-                if 0 <= k and row[j] > self._sparse.get(k, 0.0):
+                if k >= 0 and row[j] > self._sparse.get(k, 0.0):
                     self._sparse[k] = float(row[j])
         self._ready = []
 

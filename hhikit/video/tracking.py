@@ -76,7 +76,7 @@ class IoUTracker:
             cost = 1.0 - iou + 0.5 * np.clip(shift, 0, 2)
             rows, cols = linear_sum_assignment(cost)
             for r, c in zip(rows, cols, strict=False):
-                if iou[r, c] >= self.min_iou or shift[r, c] <= self.max_centre_shift * 0.5:
+                if iou[r, c] >= self.min_iou or shift[r, c] <= self.max_centre_shift:
                     out[c] = ids[r]
         seen = set()
         for j, tid in enumerate(out):

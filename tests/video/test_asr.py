@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from hhikit.types import TranscriptSegment
@@ -14,7 +16,7 @@ def test_transcribes_real_scene_in_pause_cut_chunks(scenes):
     text = " ".join(s.text for s in segs).lower()
     for w in ("thank you", "saving", "night", "take flight"):
         assert w in text, text
-    assert all(a.end <= b.start + 0.01 for a, b in zip(segs, segs[1:], strict=False))
+    assert all(a.end <= b.start + 0.01 for a, b in itertools.pairwise(segs))
     assert 30 < segs[-1].end <= 38
 
 

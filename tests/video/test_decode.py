@@ -76,7 +76,7 @@ def test_image_renamed_mp4(tmp_path):
     import cv2
 
     p = tmp_path / "photo.mp4"
-    ok, buf = cv2.imencode(".jpg", np.full((64, 64, 3), 128, np.uint8))
+    _ok, buf = cv2.imencode(".jpg", np.full((64, 64, 3), 128, np.uint8))
     p.write_bytes(buf.tobytes())
     with pytest.raises(InputError, match="still image"):
         probe(p)
