@@ -165,7 +165,7 @@ def add_video(sub: Any) -> None:
     p.add_argument("--no-gate", action="store_true", help="run TransNetV2 on every window (slower)")
     p.add_argument("--clip-shots", type=int, default=3, help="shots per clip (default 3)")
     p.add_argument("--clip-stride", type=int, default=1, help="shots between clip starts (default 1)")
-    p.add_argument("--sample-fps", type=float, default=2.0, help="frames per second given to the person detector")
+    p.add_argument("--sample-fps", type=float, default=1.0, help="frames per second given to the person detector")
     p.add_argument("--detector", default=None, help="person detector backend (default: the default detector)")
     p.add_argument("--no-visual", action="store_true", help="skip people detection")
     p.add_argument("--no-asr", action="store_true", help="skip speech recognition")

@@ -36,7 +36,7 @@ class VideoConfig:
     shot_options: dict[str, Any] = field(default_factory=dict)
     clip_shots: int = 3
     clip_stride: int = 1
-    sample_fps: float = 2.0
+    sample_fps: float = 1.0
     detect_max_side: int = 640
     visual: bool = True
     detector: str | None = None
