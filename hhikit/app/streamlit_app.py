@@ -73,7 +73,22 @@ def show_image_result(path: Path, result: Any) -> None:
         st.caption("time: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items()))
 
 
-def show_video_result(result: Any) -> None:
+def analyze_video(vp: Any, path: Path) -> tuple[Any, Any]:
+    """The video record and its contact sheet (RGB array or None); never raises for bad input."""
+    from hhikit.errors import error_record
+    from hhikit.types import VideoResult
+    from hhikit.video.writers import contact_sheet
+
+    try:
+        analysis = vp.analyze_full(path)
+    except HHIError as exc:
+        return VideoResult(path=str(path), error=error_record(exc)), None
+    except Exception as exc:  # a library failure on a strange file becomes a message, as in the CLI
+        return VideoResult(path=str(path), error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}), None
+    return analysis.result, contact_sheet(analysis.result, analysis.samples)
+
+
+def show_video_result(result: Any, sheet: Any = None) -> None:
     if result.error:
         st.error(f"Could not analyse this video: {result.error['message']}")
         return
@@ -96,9 +111,9 @@ def show_video_result(result: Any) -> None:
     st.markdown("**Transcript**")
     for seg in result.transcript:
         st.markdown(f"`{seg.start:6.1f}-{seg.end:6.1f}` {seg.text}")
-    sheet = result.extra.get("contact_sheet")
-    if sheet and Path(sheet).exists():
-        st.image(str(sheet), caption="keyframes")
+    if sheet is not None:
+        st.markdown("**Keyframes**")
+        st.image(sheet, caption="keyframes with people, pairs and labels")
 
 
 def main() -> None:
@@ -135,9 +150,9 @@ def main() -> None:
                 st.error("Video analysis is not available in this installation.")
                 return
             with st.status("Analysing the video (decode, shots, speech, clips)...", expanded=True) as status:
-                result = vp.analyze(path)
+                result, sheet = analyze_video(vp, path)
                 status.update(label="Done", state="complete" if result.error is None else "error", expanded=False)
-            show_video_result(result)
+            show_video_result(result, sheet)
         record = result.to_dict()
         if choice == "Upload a file":
             record["path"] = up.name  # the user's name for the download, never used as a path

@@ -8,4 +8,5 @@ CARD_MODULES: list[str] = [
     "hhikit.pairs.interactiveness",
     "hhikit.eval.cards",
     "hhikit.perception.tfjs_models",
+    "hhikit.video.models",
 ]
