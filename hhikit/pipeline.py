@@ -30,6 +30,9 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
+    # "default", "encdec:DIR", "clipcap:DIR", or "none" to skip describing.
+    describer: str | None = "default"
+    describer_options: dict[str, Any] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -39,9 +42,18 @@ class Pipeline:
         self.config = config or PipelineConfig(**overrides)
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
         self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        self.describer = None
+        if self.config.describer and self.config.describer != "none":
+            from hhikit.describe import get_describer
+
+            self.describer = get_describer(self.config.describer, **self.config.describer_options)
+            self.stages.append(("describe", self._describe))
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
+
+    def _describe(self, image: np.ndarray, result: ImageResult) -> None:
+        self.describer.describe(image, result)
 
     def analyze_array(self, image: np.ndarray, path: str = "<array>") -> ImageResult:
         """Run every stage on an RGB uint8 array."""
