@@ -30,6 +30,7 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
+    objects: bool = True
     # "default", "encdec:DIR", "clipcap:DIR", or "none" to skip describing.
     describer: str | None = "default"
     describer_options: dict[str, Any] = field(default_factory=dict)
@@ -42,6 +43,8 @@ class Pipeline:
         self.config = config or PipelineConfig(**overrides)
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
         self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
+            self.stages.append(("objects", self._objects))
         self.describer = None
         if self.config.describer and self.config.describer != "none":
             from hhikit.describe import get_describer
@@ -51,6 +54,10 @@ class Pipeline:
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
+
+    def _objects(self, image: np.ndarray, result: ImageResult) -> None:
+        """Context objects (COCO-80 labels) when the detector also finds objects."""
+        result.objects = self.detector.detect_objects(image)
 
     def _describe(self, image: np.ndarray, result: ImageResult) -> None:
         self.describer.describe(image, result)

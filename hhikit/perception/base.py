@@ -38,6 +38,8 @@ _DETECTORS: dict[str, Callable[..., Any]] = {}
 # disables its backend. A new backend adds its module here.
 BACKEND_MODULES: list[str] = [
     "hhikit.perception.mediapipe_backend",
+    "hhikit.perception.tfjs_backend",
+    "hhikit.perception.fusion",
 ]
 
 DEFAULT_DETECTOR = "blazepose"
