@@ -32,8 +32,9 @@ OUT = ROOT / "hhikit" / "describe" / "data"
 
 # ---------------------------------------------------------------- canonical entries
 # text -> (prior, tags, synonyms). The prior is a general-knowledge weight of how often an
-# interaction is the point of a photograph of two people (1 = ordinary; news-photo staples
-# higher; rare or odd taxonomy verbs lower). Tags connect entries to cue rules.
+# interaction is the point of a photograph of two people (1 = ordinary; staples of event
+# photography - ceremonies, sport, performances, handshakes - higher; plain conversation,
+# which taxonomies list in many near-synonyms, lower; rare or odd taxonomy verbs lowest). Tags connect entries to cue rules.
 CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ shaking hands with _": (3.0, ["hands", "touch", "facing", "formal", "greet"], ["handshake", "hand shake", "shaking"]),
     "_ hugging _": (2.0, ["embrace", "touch", "close"], ["hug", "embracing"]),
@@ -48,9 +49,9 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ clapping for _": (1.0, ["celebrate", "apart", "watch"], ["hand clap", "applauding"]),
     "_ waving to _": (0.8, ["apart", "arm_raised", "greet"], ["hand wave", "wave"]),
     "_ lifting _": (0.5, ["lift", "touch", "sport"], ["lift"]),
-    "_ listening to _": (1.5, ["talk", "apart", "facing", "look"], ["listen"]),
+    "_ listening to _": (0.8, ["talk", "apart", "facing", "look"], ["listen"]),
     "_ singing to _": (0.6, ["performance", "music"], ["sing"]),
-    "_ talking to _": (3.0, ["talk", "facing", "apart", "look"], ["talk", "chatting", "conversing"]),
+    "_ talking to _": (1.5, ["talk", "facing", "apart", "look"], ["talk", "chatting", "conversing"]),
     "_ watching _": (1.5, ["look", "apart"], ["watch", "observing"]),
     "_ carrying _": (0.6, ["lift", "touch", "stacked"], ["carry"]),
     "_ greeting _": (1.5, ["greet", "hands", "facing", "formal"], ["greet", "welcoming"]),
@@ -63,13 +64,13 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ cutting _'s hair": (0.2, ["touch", "object:scissors"], ["cut", "haircut"]),
     "_ admiring _": (0.6, ["look"], ["admire"]),
     "_ arranging something with _": (0.3, ["work"], ["arrange"]),
-    "_ asking _ a question": (1.0, ["talk", "facing"], ["ask", "questioning"]),
+    "_ asking _ a question": (0.5, ["talk", "facing"], ["ask", "questioning"]),
     "_ assembling something with _": (0.3, ["work"], ["assemble", "building"]),
     "_ signing an autograph for _": (0.8, ["give", "text:autograph", "object:book"], ["autograph", "signing"]),
     "_ baptizing _": (0.2, ["ceremony", "religion"], ["baptize"]),
     "_ buying something from _": (0.4, ["give", "object:handbag"], ["buy"]),
     "_ coaching _": (1.0, ["teach", "sport", "talk"], ["coach"]),
-    "_ communicating with _": (0.6, ["talk"], ["communicate"]),
+    "_ communicating with _": (0.3, ["talk"], ["communicate"]),
     "_ crowning _": (0.3, ["ceremony", "arm_raised", "award"], ["crown"]),
     "_ distributing something to _": (0.4, ["give"], ["distribute", "handing out"]),
     "_ dousing _ with water": (0.1, ["sport", "celebrate", "object:bottle"], ["douse", "drenching"]),
@@ -98,7 +99,7 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ selling something to _": (0.4, ["give"], ["sell"]),
     "_ serving food to _": (0.5, ["give", "object:dining table", "object:bowl", "object:cup"], ["serve", "serving"]),
     "_ socializing with _": (1.0, ["talk", "apart", "object:wine glass", "object:cup"], ["socialize", "mingling"]),
-    "_ speaking to _": (1.5, ["talk", "facing", "object:microphone"], ["speak", "addressing"]),
+    "_ speaking to _": (1.0, ["talk", "facing", "object:microphone"], ["speak", "addressing"]),
     "_ tickling _": (0.1, ["touch", "close"], ["tickle"]),
     "_ training _": (0.6, ["teach", "sport"], ["train"]),
     "_ unloading something with _": (0.2, ["work"], ["unload"]),
@@ -110,21 +111,21 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ giving a high five to _": (0.6, ["hands", "arm_raised", "celebrate", "sport"], ["high five", "highfive"]),
     # General-knowledge additions (the paper's phrase examples and staples of news, sport
     # and ceremony photographs); each is the target of a cue rule below in the describer.
-    "_ giving an award to _": (2.0, ["ceremony", "award", "give", "hands", "formal", "text:award"], ["presenting an award", "awarding"]),
+    "_ giving an award to _": (2.5, ["ceremony", "award", "give", "hands", "formal", "text:award"], ["presenting an award", "awarding"]),
     "_ receiving an award from _": (1.2, ["ceremony", "award", "give", "hands", "formal", "text:award"], ["accepting an award"]),
-    "_ presenting something to _": (1.5, ["ceremony", "give", "hands", "formal"], ["present", "presenting"]),
+    "_ presenting something to _": (2.0, ["ceremony", "give", "hands", "formal"], ["present", "presenting"]),
     "_ congratulating _": (1.2, ["ceremony", "hands", "greet", "celebrate", "formal"], ["congratulate"]),
     "_ posing for a photo with _": (2.5, ["pose", "side_by_side", "arm_on_shoulder", "formal"], ["posing", "pose"]),
     "_ putting an arm around _": (1.0, ["arm_on_shoulder", "embrace", "side_by_side", "pose"], ["arm around"]),
     "_ holding hands with _": (0.8, ["hands", "side_by_side", "romance"], ["holding hands"]),
     "_ dancing with _": (1.0, ["embrace", "performance", "music", "close"], ["dance"]),
-    "_ performing with _": (1.5, ["performance", "music", "side_by_side", "object:microphone"], ["perform", "on stage"]),
+    "_ performing with _": (2.0, ["performance", "music", "side_by_side", "object:microphone"], ["perform", "on stage"]),
     "_ playing music with _": (0.8, ["performance", "music"], ["playing music", "band"]),
     "_ wrestling with _": (1.2, ["fight", "sport", "close", "touch", "lying"], ["wrestle"]),
     "_ boxing with _": (0.6, ["fight", "sport", "arm_extended"], ["box", "sparring"]),
-    "_ competing with _": (1.0, ["sport", "apart"], ["compete", "racing"]),
-    "_ playing soccer with _": (0.8, ["sport", "object:sports ball", "ball_low"], ["football", "soccer"]),
-    "_ playing basketball with _": (0.8, ["sport", "object:sports ball", "ball_high"], ["basketball"]),
+    "_ competing with _": (1.5, ["sport", "apart"], ["compete", "racing"]),
+    "_ playing soccer with _": (1.0, ["sport", "object:sports ball", "ball_low"], ["football", "soccer"]),
+    "_ playing basketball with _": (1.0, ["sport", "object:sports ball", "ball_high"], ["basketball"]),
     "_ playing tennis with _": (0.4, ["sport", "object:tennis racket"], ["tennis"]),
     "_ playing baseball with _": (0.4, ["sport", "object:baseball bat", "object:baseball glove"], ["baseball"]),
     "_ playing frisbee with _": (0.2, ["sport", "object:frisbee"], ["frisbee"]),

@@ -152,6 +152,12 @@ def pose_cues_one(b: Body, who: str) -> list[Cue]:
         k = b.mid(LKNE, RKNE)
         if k is not None and abs(v[1]) > 1e-3 and (k[1] - hm[1]) < 0.25 * abs(v[1]) and abs(v[0]) < abs(v[1]):
             out.append(Cue(f"{who} is seated (thighs horizontal)", {"sit": 1.2}))
+        la, ra, ls, rs = b.pt(LANK), b.pt(RANK), b.pt(LSHO), b.pt(RSHO)
+        if la is not None and ra is not None and ls is not None and rs is not None \
+                and abs(la[0] - ra[0]) > 2.2 * max(abs(ls[0] - rs[0]), 0.08 * b.scale):  # fmt: skip
+            out.append(Cue(f"{who} stands in a wide athletic stance", {"sport": 0.8, "fight": 0.4}))
+        if abs(v[0]) > 0.5 * abs(v[1]) and abs(v[0]) <= 1.2 * abs(v[1]):
+            out.append(Cue(f"{who} leans forward (torso inclined)", {"sport": 0.5, "fight": 0.4, "lying": 0.3}))
     elif b.kp is None and b.w > 1.4 * b.h:
         out.append(Cue(f"{who}'s box is wide and low (lying?)", {"lying": 0.8, "fight": 0.3}))
     return out
@@ -199,17 +205,20 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
     if head_a is not None and head_b is not None:
         hd = _dist(head_a, head_b) / s
         if hd < 0.16:
-            out.append(Cue("faces almost touching", {"face_close": 1.8, "embrace": 1.0, "romance": 0.6}))
+            # cheek to cheek is more often a hug or a posed photo than a kiss
+            out.append(Cue("faces almost touching", {"face_close": 1.2, "embrace": 1.0, "pose": 0.5, "romance": 0.3}))
     # Facing each other vs both facing the camera.
     fa, fb = A.facing_dx(), B.facing_dx()
     if fa is not None and fb is not None:
         left, right = (fa, fb) if A.cx < B.cx else (fb, fa)
         if left > 0.15 and right < -0.15:
-            out.append(Cue("turned towards each other", {"facing": 1.2, "talk": 0.5, "greet": 0.3, "look": 0.3, "pose": -0.5}))
+            out.append(Cue("turned towards each other", {"facing": 1.0, "greet": 0.3, "look": 0.2, "pose": -0.5}))
         elif abs(fa) < 0.15 and abs(fb) < 0.15 and d < 1.2:
             out.append(Cue("both face the camera side by side", {"side_by_side": 1.0, "pose": 1.0, "facing": -0.4}))
         elif (left < -0.15 and right < -0.15) or (left > 0.15 and right > 0.15):
-            out.append(Cue("both look the same way", {"side_by_side": 0.6, "walk": 0.5, "look": 0.3, "performance": 0.3}))
+            # Looking the same way: not an exchange between them but a shared activity.
+            out.append(Cue("both look the same way", {"side_by_side": 0.6, "walk": 0.6, "performance": 0.6, "look": 0.3,
+                                                      "sport": 0.3, "facing": -0.5}))  # fmt: skip
     elif pa.face is not None and pb.face is not None and A.kp is None:
         fh = ((pa.face[3] - pa.face[1]) + (pb.face[3] - pb.face[1])) / 2
         fdist = _dist(A.head(), B.head())
@@ -250,12 +259,13 @@ def object_cues(objects: list[DetectedObject], people: list[Person], region: np.
     for o in sorted(objects, key=lambda o: -o.score):
         if o.label == "person" or o.label in seen or o.score < 0.3:
             continue
+        near = 1.0
         if region is not None:
             x1, y1, x2, y2 = region
             pad = 0.5 * max(x2 - x1, y2 - y1)
             ox, oy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
             if not (x1 - pad <= ox <= x2 + pad and y1 - pad <= oy <= y2 + pad):
-                continue
+                near = 0.5  # elsewhere in the scene: still context, weaker
         seen.add(o.label)
         tags = {f"object:{o.label}": 1.8 * min(1.0, o.score + 0.2)}
         if o.label in SPORT_OBJECTS:
@@ -272,8 +282,9 @@ def object_cues(objects: list[DetectedObject], people: list[Person], region: np.
             elif heads:
                 tags["ball_low"] = 1.0
         if o.label == "tie":
-            tags = {"formal": 0.5}
-        out.append(Cue(f"{o.label} in view ({o.score:.2f})", tags))
+            tags = {"formal": 0.8}
+        where = "" if near == 1.0 else ", away from the pair"
+        out.append(Cue(f"{o.label} in view ({o.score:.2f}{where})", {t: w * near for t, w in tags.items()}))
     return out
 
 
@@ -308,6 +319,24 @@ def text_cues(words: list[str]) -> list[Cue]:
             if tok in TEXT_WORDS and tok not in seen:
                 seen.add(tok)
                 out.append(Cue(f'scene text "{tok}"', dict(TEXT_WORDS[tok])))
+    return out
+
+
+def scene_cues(image: np.ndarray) -> list[Cue]:
+    """Cheap whole-image cues: a dark scene (stage lighting) and a grass field (sport)."""
+    import cv2
+
+    if image.ndim != 3 or image.shape[0] < 8 or image.shape[1] < 8:
+        return []
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    out: list[Cue] = []
+    dark = float((hsv[..., 2] < 50).mean())
+    if dark > 0.45:
+        out.append(Cue(f"dark scene, {dark:.0%} of pixels (stage or night lighting)", {"performance": 0.8, "music": 0.5}))
+    low = hsv[hsv.shape[0] // 2 :]
+    grass = float(((low[..., 0] >= 35) & (low[..., 0] <= 85) & (low[..., 1] > 70) & (low[..., 2] > 50)).mean())
+    if grass > 0.3:
+        out.append(Cue(f"grass field in the lower half ({grass:.0%})", {"sport": 0.8, "walk": 0.2}))
     return out
 
 

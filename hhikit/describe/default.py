@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from hhikit.describe.base import TOP_K, register_describer
-from hhikit.describe.cues import Body, Cue, crowd_cues, object_cues, pair_cues, pose_cues_one, text_cues
+from hhikit.describe.cues import Body, Cue, crowd_cues, object_cues, pair_cues, pose_cues_one, scene_cues, text_cues
 from hhikit.describe.vocabulary import Vocabulary, default_vocabulary
 from hhikit.types import ImageResult, Interaction, Pair, Person
 
@@ -67,7 +67,7 @@ class DefaultDescriber:
 
     name = "default"
 
-    def __init__(self, vocabulary: Vocabulary | None = None, ocr: bool | str = "auto", risk: str = "mbr",
+    def __init__(self, vocabulary: Vocabulary | None = None, ocr: bool | str = False, risk: str = "mbr",
                  top_k: int = TOP_K) -> None:  # fmt: skip
         self.vocab = vocabulary or default_vocabulary()
         self.risk = risk
@@ -133,7 +133,7 @@ class DefaultDescriber:
     # -- the Describer protocol
     def describe(self, image: np.ndarray, result: ImageResult) -> None:
         people = {p.id: p for p in result.people}
-        image_cues = crowd_cues(len(result.people))
+        image_cues = crowd_cues(len(result.people)) + scene_cues(image)
         if self.ocr is not None:
             image_cues += text_cues(scene_text(image, self.ocr))
         if not result.pairs and len(result.people) >= 2:
@@ -161,6 +161,8 @@ class DefaultDescriber:
             ]
         else:
             cues = object_cues(result.objects, result.people) + image_cues
+            for p in sorted(result.people, key=lambda q: -q.area)[:2]:
+                cues += pose_cues_one(Body(p), f"#{p.id}")
             why = f"no interacting pair found among {len(result.people)} people: image cues and priors only"
             result.interactions = self.interactions(cues, extra_cue=why)
 

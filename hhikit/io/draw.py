@@ -60,9 +60,59 @@ class PeopleAnnotator:
         return out
 
 
+def _label(out: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], fs: float) -> None:
+    """Text on a filled box, kept inside the image."""
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
+    x = int(min(max(0, org[0] - tw // 2), max(0, out.shape[1] - tw - 4)))
+    y = int(min(max(th + 4, org[1]), out.shape[0] - base - 1))
+    cv2.rectangle(out, (x, y - th - 3), (x + tw + 4, y + base), colour, -1)
+    cv2.putText(out, text, (x + 2, y - 1), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+class InteractionAnnotator:
+    """Each interacting pair: a line between the two people labelled with its top
+    interaction; the image-level top answers in a strip at the bottom. Small images are
+    upscaled first so that the text stays legible."""
+
+    def __init__(self, per_pair: int = 1, image_level: int = 3, min_side: int = 480) -> None:
+        self.per_pair, self.image_level, self.min_side = per_pair, image_level, min_side
+
+    def annotate(self, image: np.ndarray, result: ImageResult) -> np.ndarray:
+        out = image.copy()
+        f = 1.0
+        if max(out.shape[:2]) < self.min_side:
+            f = self.min_side / max(out.shape[:2])
+            out = cv2.resize(out, (round(out.shape[1] * f), round(out.shape[0] * f)), interpolation=cv2.INTER_CUBIC)
+        s = _scale(out)
+        fs = 0.45 * s
+        people = {p.id: p for p in result.people}
+        for pr in result.pairs:
+            if pr.suppressed or not pr.interactions or pr.a not in people or pr.b not in people:
+                continue
+            ca = people[pr.a].box.reshape(2, 2).mean(0) * f
+            cb = people[pr.b].box.reshape(2, 2).mean(0) * f
+            c = person_colour(pr.a)
+            cv2.line(out, (int(ca[0]), int(ca[1])), (int(cb[0]), int(cb[1])), c, max(1, int(2 * s)), cv2.LINE_AA)
+            mid = (ca + cb) / 2
+            for k, it in enumerate(pr.interactions[: self.per_pair]):
+                text = f"#{pr.a}-#{pr.b} {it.text.replace('_', '').strip()}"
+                _label(out, text, (int(mid[0]), int(mid[1]) + k * int(18 * s)), (255, 255, 255), fs)
+        lines = [f"{k + 1}. {it.text} ({it.score:.2f})" for k, it in enumerate(result.interactions[: self.image_level])]
+        if lines:
+            lh = int(18 * s)
+            strip = np.full((lh * len(lines) + 6, out.shape[1], 3), 255, np.uint8)
+            for k, t in enumerate(lines):
+                cv2.putText(strip, t, (4, lh * (k + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+            out = np.concatenate([out, strip], axis=0)
+        return out
+
+
 def annotate(image: np.ndarray, result: ImageResult) -> np.ndarray:
-    """The default annotation of an image record."""
-    return PeopleAnnotator().annotate(image, result)
+    """The default annotation of an image record: people, then their interactions."""
+    out = PeopleAnnotator().annotate(image, result)
+    if result.interactions or any(p.interactions for p in result.pairs):
+        out = InteractionAnnotator().annotate(out, result)
+    return out
 
 
 def save_png(path: str, image_rgb: np.ndarray) -> None:
