@@ -86,6 +86,7 @@ def main() -> int:
     ap.add_argument("--detector", default="fusion")
     ap.add_argument("--ocr", action="store_true", help="use scene text (rapidocr) cues")
     ap.add_argument("--risk", default="mbr", choices=["mbr", "map"])
+    ap.add_argument("--image-level", default="salient", choices=["salient", "mixture"])
     ap.add_argument("--refresh", action="store_true", help="re-run perception instead of using the cache")
     ap.add_argument("--dump", type=Path, help="write per-image predictions (JSONL) here")
     args = ap.parse_args()
@@ -95,7 +96,7 @@ def main() -> int:
     t0 = time.perf_counter()
     recs = perceive(images, args.detector, args.refresh)
     t_perc = time.perf_counter() - t0
-    desc = DefaultDescriber(ocr=args.ocr, risk=args.risk)
+    desc = DefaultDescriber(ocr=args.ocr, risk=args.risk, image_level=args.image_level)
     preds: dict[str, list[str]] = {}
     t0 = time.perf_counter()
     dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115 - closed below
@@ -115,7 +116,7 @@ def main() -> int:
     rep = evaluate_waldo(preds, labels, metrics=metrics)
     const = best_constant(labels, list(preds), metrics)
     m = rep.summary["metrics"]
-    print(f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}")
+    print(f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}, image level {args.image_level}")
     print(f"{'metric':28s} {'k':>3s} {'describer':>10s} {'const label':>12s} {'const list':>11s}")
     for name, title in (("verb_sim", "verb similarity (GloVe 50d)"), ("minilm", "sentence similarity (MiniLM)")):
         for k in ("1", "5", "8"):

@@ -267,7 +267,7 @@ def object_cues(objects: list[DetectedObject], people: list[Person], region: np.
             if not (x1 - pad <= ox <= x2 + pad and y1 - pad <= oy <= y2 + pad):
                 near = 0.5  # elsewhere in the scene: still context, weaker
         seen.add(o.label)
-        tags = {f"object:{o.label}": 1.8 * min(1.0, o.score + 0.2)}
+        tags = {f"object:{o.label}": 3.0 * min(1.0, o.score + 0.2)}  # a seen object is strong evidence (~20x)
         if o.label in SPORT_OBJECTS:
             tags["sport"] = 0.6
         if o.label in TABLE_OBJECTS:

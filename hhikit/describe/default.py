@@ -26,6 +26,7 @@ import numpy as np
 from hhikit.describe.base import TOP_K, register_describer
 from hhikit.describe.cues import Body, Cue, crowd_cues, object_cues, pair_cues, pose_cues_one, scene_cues, text_cues
 from hhikit.describe.vocabulary import Vocabulary, default_vocabulary
+from hhikit.errors import ConfigError
 from hhikit.types import ImageResult, Interaction, Pair, Person
 
 
@@ -68,7 +69,10 @@ class DefaultDescriber:
     name = "default"
 
     def __init__(self, vocabulary: Vocabulary | None = None, ocr: bool | str = False, risk: str = "mbr",
-                 top_k: int = TOP_K) -> None:  # fmt: skip
+                 top_k: int = TOP_K, image_level: str = "salient") -> None:  # fmt: skip
+        if image_level not in ("salient", "mixture"):
+            raise ConfigError(f"image_level must be 'salient' or 'mixture', not {image_level!r}")
+        self.image_level = image_level
         self.vocab = vocabulary or default_vocabulary()
         self.risk = risk
         self.top_k = top_k
@@ -118,8 +122,9 @@ class DefaultDescriber:
             best = np.maximum(best, S[j])
         return out
 
-    def interactions(self, cues: list[Cue], extra_cue: str | None = None) -> list[Interaction]:
-        p = self.posterior(cues)
+    def interactions(self, cues: list[Cue], extra_cue: str | None = None, p: np.ndarray | None = None) -> list[Interaction]:
+        """The ranked top answers for these cues (or for a given posterior ``p``), with explanations."""
+        p = self.posterior(cues) if p is None else p
         out = []
         for j, score in self.rank(p):
             e = self.vocab.entries[j]
@@ -140,6 +145,7 @@ class DefaultDescriber:
             result.pairs = fallback_pairs(result.people)
             result.extra.setdefault("pairs_source", "describe.fallback_pairs")
         best: tuple[float, Pair] | None = None
+        mix: list[tuple[float, np.ndarray]] = []
         area = max(1.0, float(result.width * result.height))
         for pr in result.pairs:
             if pr.suppressed or pr.a not in people or pr.b not in people:
@@ -151,9 +157,21 @@ class DefaultDescriber:
             cues += object_cues(result.objects, [pa, pb], region) + image_cues
             pr.interactions = self.interactions(cues)
             sal = max(pr.interactiveness, 1e-3) * math.sqrt(pa.area * pb.area) / area
+            mix.append((sal, self.posterior(cues)))
             if best is None or sal > best[0]:
                 best = (sal, pr)
-        if best is not None:
+        if best is not None and self.image_level == "mixture" and len(mix) > 1:
+            # Which pair the photo is about is uncertain: average the pairs' posteriors,
+            # weighted by saliency squared, and rank for that mixture.
+            w = np.array([m[0] for m in mix]) ** 2
+            pm = sum(wi * m[1] for wi, m in zip(w / w.sum(), mix))
+            sal, pr = best
+            why = f"mixture of {len(mix)} pairs by saliency; most salient #{pr.a}-#{pr.b} ({sal:.3f})"
+            result.interactions = self.interactions([], extra_cue=why, p=pm)
+            by_text = {i.text: i.cues for i in pr.interactions}
+            for it in result.interactions:
+                it.cues[1:1] = [c for c in by_text.get(it.text, []) if not c.startswith("prior")]
+        elif best is not None:
             sal, pr = best
             result.interactions = [
                 Interaction(i.text, i.score, [f"salient pair #{pr.a}-#{pr.b} (saliency {sal:.3f})", *i.cues])
