@@ -354,6 +354,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_analyze,
     add_models,
     add_eval,
+    add_train,
 ]
 
 

@@ -112,3 +112,31 @@ def test_save_load_roundtrip_clipcap(tmp_path):
     m2 = load_captioner(tmp_path / "c", "clipcap")
     im = image(COLOURS[0], 1)
     assert m.beam_search(im, beam=4, max_steps=5) == m2.beam_search(im, beam=4, max_steps=5)
+
+
+def test_cli_trains_from_pretrained_dirs_and_describes(dataset, tmp_path):
+    """`hhi train captioner` from local Hugging Face directories, then the describer reads it."""
+    from transformers import CLIPVisionModelWithProjection, GPT2LMHeadModel
+
+    from hhikit.cli import main
+    from hhikit.describe import get_describer
+    from hhikit.types import ImageResult, Pair, Person
+
+    m = tiny("encdec")
+    CLIPVisionModelWithProjection(m.module.clip.config).save_pretrained(tmp_path / "clip")
+    g = m.module.gpt2.config
+    g.add_cross_attention = False
+    GPT2LMHeadModel(g).save_pretrained(tmp_path / "gpt2")
+    m.tokenizer.save_pretrained(tmp_path / "gpt2")
+    rc = main(["train", "captioner", "--data", str(dataset / "train.csv"), "--out", str(tmp_path / "out"),
+               "--clip", str(tmp_path / "clip"), "--gpt2", str(tmp_path / "gpt2"), "--max-steps", "2",
+               "--batch-size", "4", "--save-every", "1"])  # fmt: skip
+    assert rc == 0 and (tmp_path / "out" / "model.pt").exists() and (tmp_path / "out" / "checkpoint-2").exists()
+    d = get_describer(f"encdec:{tmp_path / 'out'}", beam=4, max_steps=4)
+    r = ImageResult("x", 48, 40, people=[Person(0, [0, 0, 20, 40], 0.9), Person(1, [24, 0, 48, 40], 0.9)],
+                    pairs=[Pair(0, 1, 0.9)])  # fmt: skip
+    d.describe(image(COLOURS[0], 3), r)
+    assert 1 <= len(r.interactions) <= 8 and all(i.text.startswith("_") for i in r.interactions)
+    assert r.pairs[0].interactions and "beam search" in r.interactions[0].cues[0]
+    assert main(["train", "captioner", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o2"),
+                 "--init", str(tmp_path / "out")]) == 2  # fmt: skip
