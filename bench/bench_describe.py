@@ -87,6 +87,7 @@ def main() -> int:
     ap.add_argument("--ocr", action="store_true", help="use scene text (rapidocr) cues")
     ap.add_argument("--risk", default="mbr", choices=["mbr", "map"])
     ap.add_argument("--image-level", default="salient", choices=["salient", "mixture"])
+    ap.add_argument("--pairs", default="geometry", help="interactiveness model of hhikit.pairs, or 'fallback'")
     ap.add_argument("--refresh", action="store_true", help="re-run perception instead of using the cache")
     ap.add_argument("--dump", type=Path, help="write per-image predictions (JSONL) here")
     args = ap.parse_args()
@@ -96,6 +97,11 @@ def main() -> int:
     t0 = time.perf_counter()
     recs = perceive(images, args.detector, args.refresh)
     t_perc = time.perf_counter() - t0
+    inter = None
+    if args.pairs != "fallback":
+        from hhikit.pairs import build_pairs, get_interactiveness
+
+        inter = get_interactiveness(args.pairs)
     desc = DefaultDescriber(ocr=args.ocr, risk=args.risk, image_level=args.image_level)
     preds: dict[str, list[str]] = {}
     t0 = time.perf_counter()
@@ -103,6 +109,8 @@ def main() -> int:
     for p in images:
         r = recs[p.stem]
         r.pairs, r.interactions = [], []
+        if inter is not None:
+            r.pairs = build_pairs(r.people, inter, None)
         if r.error is None:
             desc.describe(read_image(p), r)
         preds[p.stem] = [i.text for i in r.interactions]
@@ -116,7 +124,7 @@ def main() -> int:
     rep = evaluate_waldo(preds, labels, metrics=metrics)
     const = best_constant(labels, list(preds), metrics)
     m = rep.summary["metrics"]
-    print(f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}, image level {args.image_level}")
+    print(f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}, image level {args.image_level}, pairs {args.pairs}")
     print(f"{'metric':28s} {'k':>3s} {'describer':>10s} {'const label':>12s} {'const list':>11s}")
     for name, title in (("verb_sim", "verb similarity (GloVe 50d)"), ("minilm", "sentence similarity (MiniLM)")):
         for k in ("1", "5", "8"):

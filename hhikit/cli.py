@@ -32,6 +32,10 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
     p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
+    p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
+    p.add_argument("--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model")
+    p.add_argument("--nis-threshold", type=float, default=None,
+                   help="suppress pairs below this interactiveness (default: the model's, 95%% recall on V-COCO val)")
     p.set_defaults(func=run_analyze)
 
 
@@ -65,7 +69,18 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     try:
         opts = {"ocr": True} if getattr(args, "ocr", False) and (args.describer or "").startswith("default") else {}
-        pipe = Pipeline(PipelineConfig(detector=args.detector, describer=args.describer, describer_options=opts))
+        pipe = Pipeline(
+            PipelineConfig(
+                detector=args.detector,
+                interactiveness=getattr(args, "interactiveness", None),
+                interactiveness_options={"weights": args.interactiveness_weights}
+                if getattr(args, "interactiveness_weights", None)
+                else {},
+                nis_threshold=getattr(args, "nis_threshold", None),
+                describer=args.describer,
+                describer_options=opts,
+            )
+        )
     except HHIError as exc:
         _print_err(str(exc))
         return 2
@@ -160,8 +175,7 @@ def run_models_verify(args: argparse.Namespace) -> int:
 
 
 def add_eval(sub: Any) -> None:
-    p = sub.add_parser("eval", help="evaluate predictions: Waldo and Wenda, imSitu-HHI, HOI mAP, multi-label, shots")
-    esub = p.add_subparsers(dest="eval_cmd", required=True)
+    esub = _group(sub, "eval", "evaluate predictions: Waldo and Wenda, imSitu-HHI, HOI mAP, multi-label, shots")
 
     def common(q: Any) -> None:
         q.add_argument("--out", type=Path, help="write report.json, report.md and items.jsonl here")
@@ -309,8 +323,7 @@ def run_eval_shots(args: argparse.Namespace) -> Any:
 
 
 def add_train(sub: Any) -> None:
-    p = sub.add_parser("train", help="train models (captioner: EncDec / ClipCap interaction captioners)")
-    tsub = p.add_subparsers(dest="train_cmd", required=True)
+    tsub = _group(sub, "train", "train a model")
     c = tsub.add_parser("captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)")
     c.add_argument("--data", required=True, type=Path, help="manifest: CSV with a header or JSON Lines")
     c.add_argument("--out", required=True, type=Path, help="output directory (checkpoints and the final model)")
@@ -348,6 +361,76 @@ def run_train_captioner(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- train / eval interactiveness
+
+# Nested command groups (``hhi train ...``, ``hhi eval ...``) shared by several areas: the
+# first add_* that needs a group creates it, later ones add their subcommand to it.
+_GROUPS: dict[str, Any] = {}
+
+
+def _group(sub: Any, name: str, help: str) -> Any:
+    if name not in _GROUPS or _GROUPS[name][0] is not sub:
+        p = sub.add_parser(name, help=help)
+        _GROUPS[name] = (sub, p.add_subparsers(dest=f"{name}_cmd", required=True))
+    return _GROUPS[name][1]
+
+
+def add_interactiveness(sub: Any) -> None:
+    t = _group(sub, "train", "train a model").add_parser(
+        "interactiveness", help="train the pair interactiveness model on V-COCO human-object pairs"
+    )
+    t.add_argument("--vcoco", nargs="+", required=True, type=Path,
+                   help="V-COCO instance files to learn from (e.g. train and val; the last is held out to choose the NIS threshold)")
+    t.add_argument("--out", type=Path, default=None, help="weights file (default: the packaged geometry weights)")
+    t.add_argument("--model", choices=("geometry", "tin"), default="geometry")
+    t.add_argument("--recall", type=float, default=0.95, help="NIS threshold keeps this recall on the held-out file")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=run_train_interactiveness)
+    e = _group(sub, "eval", "evaluate a model on a benchmark").add_parser(
+        "interactiveness", help="AP of pair interactiveness vs single-geometry heuristics (ground-truth boxes)"
+    )
+    e.add_argument("--hicodet", type=Path, help="HICO-DET instances_test2015.json (person-person pairs)")
+    e.add_argument("--vcoco", type=Path, help="a V-COCO instances file (human-object pairs), e.g. the test split")
+    e.add_argument("--per-item", type=Path, help="write one JSON line per pair here")
+    e.add_argument("--model", default=None, help="interactiveness model (default geometry)")
+    e.add_argument("--weights", type=Path, default=None, help="weights file of the model")
+    e.add_argument("--nis-threshold", type=float, default=None, help="threshold for the NIS figures")
+    e.add_argument("--json", action="store_true", help="print the report as JSON")
+    e.set_defaults(func=run_eval_interactiveness)
+
+
+def run_train_interactiveness(args: argparse.Namespace) -> int:
+    from hhikit.errors import HHIError
+    from hhikit.train.interactiveness import default_out, report_json, train_from_vcoco
+
+    try:
+        out = args.out or default_out(args.model)
+        report = train_from_vcoco(args.vcoco, out, model=args.model, target_recall=args.recall, seed=args.seed)
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 1
+    print(report_json(report))
+    return 0
+
+
+def run_eval_interactiveness(args: argparse.Namespace) -> int:
+    from hhikit.errors import HHIError
+    from hhikit.eval.interactiveness import evaluate_interactiveness, format_report
+    from hhikit.pairs import get_interactiveness
+
+    if args.hicodet is None and args.vcoco is None:
+        _print_err("give --hicodet FILE and/or --vcoco FILE")
+        return 2
+    try:
+        model = get_interactiveness(args.model, **({"weights": args.weights} if args.weights else {}))
+        report = evaluate_interactiveness(model, args.hicodet, args.vcoco, args.per_item, args.nis_threshold)
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 1
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
 # ---------------------------------------------------------------- main
 
 COMMANDS: list[Callable[[Any], None]] = [
@@ -355,6 +438,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_models,
     add_eval,
     add_train,
+    add_interactiveness,
 ]
 
 

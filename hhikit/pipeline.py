@@ -17,6 +17,7 @@ import numpy as np
 
 from hhikit.errors import HHIError, error_record
 from hhikit.io.images import read_image
+from hhikit.pairs import build_pairs, get_interactiveness
 from hhikit.perception.base import get_detector, sort_and_number
 from hhikit.types import ImageResult
 
@@ -34,6 +35,11 @@ class PipelineConfig:
     # "default", "encdec:DIR", "clipcap:DIR", or "none" to skip describing.
     describer: str | None = "default"
     describer_options: dict[str, Any] = field(default_factory=dict)
+    # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
+    # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
+    interactiveness: str | None = None
+    interactiveness_options: dict[str, Any] = field(default_factory=dict)
+    nis_threshold: float | None = None
 
 
 class Pipeline:
@@ -42,7 +48,12 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None, **overrides: Any) -> None:
         self.config = config or PipelineConfig(**overrides)
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
-        self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        self.interactiveness = (
+            None
+            if self.config.interactiveness == ""
+            else get_interactiveness(self.config.interactiveness, **self.config.interactiveness_options)
+        )
+        self.stages: list[tuple[str, Stage]] = [("people", self._people), ("pairs", self._pairs)]
         if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
             self.stages.append(("objects", self._objects))
         self.describer = None
@@ -54,6 +65,9 @@ class Pipeline:
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
+
+    def _pairs(self, image: np.ndarray, result: ImageResult) -> None:
+        result.pairs = build_pairs(result.people, self.interactiveness, self.config.nis_threshold)
 
     def _objects(self, image: np.ndarray, result: ImageResult) -> None:
         """Context objects (COCO-80 labels) when the detector also finds objects."""
