@@ -71,38 +71,33 @@ def _label(out: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, 
 
 
 class InteractionAnnotator:
-    """Each interacting pair: a line between the two people labelled with its top
-    interaction; the image-level top answers in a strip at the bottom. Small images are
-    upscaled first so that the text stays legible."""
+    """Each interacting pair's top interaction written at the middle of its edge, and the
+    image-level top answers on a light band at the bottom (the image keeps its size)."""
 
-    def __init__(self, per_pair: int = 1, image_level: int = 3, min_side: int = 480) -> None:
-        self.per_pair, self.image_level, self.min_side = per_pair, image_level, min_side
+    def __init__(self, per_pair: int = 1, image_level: int = 3) -> None:
+        self.per_pair, self.image_level = per_pair, image_level
 
     def annotate(self, image: np.ndarray, result: ImageResult) -> np.ndarray:
         out = image.copy()
-        f = 1.0
-        if max(out.shape[:2]) < self.min_side:
-            f = self.min_side / max(out.shape[:2])
-            out = cv2.resize(out, (round(out.shape[1] * f), round(out.shape[0] * f)), interpolation=cv2.INTER_CUBIC)
-        s = _scale(out)
+        s = max(0.6, _scale(out) * min(1.0, max(out.shape[:2]) / 400.0)) if max(out.shape[:2]) < 600 else _scale(out)
         fs = 0.45 * s
         people = {p.id: p for p in result.people}
         for pr in result.pairs:
             if pr.suppressed or not pr.interactions or pr.a not in people or pr.b not in people:
                 continue
-            ca = people[pr.a].box.reshape(2, 2).mean(0) * f
-            cb = people[pr.b].box.reshape(2, 2).mean(0) * f
-            mid = (ca + cb) / 2  # the pair's edge itself is drawn by PairAnnotator
+            mid = (people[pr.a].box.reshape(2, 2).mean(0) + people[pr.b].box.reshape(2, 2).mean(0)) / 2
             for k, it in enumerate(pr.interactions[: self.per_pair]):
-                text = f"#{pr.a}-#{pr.b} {it.text.replace('_', '').strip()}"
-                _label(out, text, (int(mid[0]), int(mid[1]) + k * int(18 * s)), (255, 255, 255), fs)
+                text = it.text.replace("_", "").strip()
+                _label(out, text, (int(mid[0]), int(mid[1]) + 12 + k * int(18 * s)), (255, 255, 255), fs * 0.9)
         lines = [f"{k + 1}. {it.text} ({it.score:.2f})" for k, it in enumerate(result.interactions[: self.image_level])]
         if lines:
-            lh = int(18 * s)
-            strip = np.full((lh * len(lines) + 6, out.shape[1], 3), 255, np.uint8)
+            (_, th), base = cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
+            lh = th + base + 3
+            y0 = max(0, out.shape[0] - lh * len(lines) - 4)
+            band = out[y0:].astype(np.float32)
+            out[y0:] = (0.25 * band + 0.75 * 255).astype(np.uint8)
             for k, t in enumerate(lines):
-                cv2.putText(strip, t, (4, lh * (k + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
-            out = np.concatenate([out, strip], axis=0)
+                cv2.putText(out, t, (3, y0 + lh * (k + 1) - base), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
         return out
 
 

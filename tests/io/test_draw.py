@@ -14,9 +14,8 @@ def test_interaction_annotator_draws_text():
                     pairs=[Pair(0, 1, 0.9, interactions=[Interaction("_ hugging _", 0.7, ["close"])])],
                     interactions=[Interaction("_ hugging _", 0.7, ["close"])])  # fmt: skip
     out = InteractionAnnotator().annotate(img, r)
-    assert out.shape[1] == 480 and out.shape[0] > 320  # upscaled, plus a strip for the image-level list
-    assert (out[-20:] < 128).any() and (out[:320] > 0).any()
-    full = annotate(img, r)
-    assert full.shape == out.shape
-    plain = annotate(img, ImageResult("x", 150, 100))
-    assert plain.shape == img.shape
+    assert out.shape == img.shape
+    assert (out[-5:] > 128).any() and (out[-5:] < 128).any()  # light band with dark text at the bottom
+    assert (out[50:70, 40:110] > 0).any()  # the pair's label near the middle of its edge
+    assert annotate(img, r).shape == img.shape
+    assert not annotate(img, ImageResult("x", 150, 100)).any()
