@@ -42,6 +42,8 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
     p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
+    p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
     p.add_argument("--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model")
     p.add_argument("--nis-threshold", type=float, default=None,
@@ -78,6 +80,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from hhikit.types import dumps
 
     try:
+        opts = {"ocr": True} if getattr(args, "ocr", False) and (args.describer or "").startswith("default") else {}
         pipe = Pipeline(
             PipelineConfig(
                 detector=args.detector,
@@ -86,6 +89,8 @@ def run_analyze(args: argparse.Namespace) -> int:
                 if getattr(args, "interactiveness_weights", None)
                 else {},
                 nis_threshold=getattr(args, "nis_threshold", None),
+                describer=args.describer,
+                describer_options=opts,
             )
         )
     except HHIError as exc:
@@ -376,6 +381,48 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- train (captioner)
+
+
+def add_train(sub: Any) -> None:
+    tsub = _group(sub, "train", "train a model")
+    c = tsub.add_parser("captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)")
+    c.add_argument("--data", required=True, type=Path, help="manifest: CSV with a header or JSON Lines")
+    c.add_argument("--out", required=True, type=Path, help="output directory (checkpoints and the final model)")
+    c.add_argument("--kind", default="encdec", choices=["encdec", "clipcap"])
+    c.add_argument("--init", type=Path, help="a captioner directory to continue from")
+    c.add_argument("--clip", type=Path, help="pretrained CLIP directory (Hugging Face layout)")
+    c.add_argument("--gpt2", type=Path, help="pretrained GPT-2 directory (Hugging Face layout)")
+    c.add_argument("--epochs", type=int, default=1)
+    c.add_argument("--max-steps", type=int, default=None)
+    c.add_argument("--batch-size", type=int, default=16)
+    c.add_argument("--lr", type=float, default=1e-5)
+    c.add_argument("--weight-decay", type=float, default=0.1)
+    c.add_argument("--save-every", type=int, default=500)
+    c.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    c.set_defaults(func=run_train_captioner)
+
+
+def run_train_captioner(args: argparse.Namespace) -> int:
+    from hhikit.errors import HHIError
+    from hhikit.train.captioner import train_captioner
+
+    try:
+        rep = train_captioner(
+            args.data, args.out, init=args.init, kind=args.kind, clip_dir=args.clip, gpt2_dir=args.gpt2,
+            epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
+            weight_decay=args.weight_decay, save_every=args.save_every, resume=args.resume,
+        )  # fmt: skip
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 2
+    for msg in rep.skipped[:10]:
+        _print_err(f"skipped: {msg}")
+    last = f", last loss {rep.losses[-1]:.4f}" if rep.losses else ""
+    print(f"trained {rep.steps} steps over {rep.epochs} epochs{last}; model in {rep.out_dir}")
+    return 0
+
+
 # ---------------------------------------------------------------- train / eval interactiveness
 
 
@@ -552,6 +599,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_interactiveness,
     add_video,
     add_train_video,
+    add_train,
 ]
 
 

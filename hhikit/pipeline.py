@@ -31,7 +31,10 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
-    objects: bool = True  # fill ImageResult.objects when the detector has detect_objects
+    objects: bool = True
+    # "default", "encdec:DIR", "clipcap:DIR", or "none" to skip describing.
+    describer: str | None = "default"
+    describer_options: dict[str, Any] = field(default_factory=dict)
     # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
     # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
     interactiveness: str | None = None
@@ -54,6 +57,12 @@ class Pipeline:
         if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
             self.stages.append(("objects", self._objects))
         self.stages.append(("pairs", self._pairs))
+        self.describer = None
+        if self.config.describer and self.config.describer != "none":
+            from hhikit.describe import get_describer
+
+            self.describer = get_describer(self.config.describer, **self.config.describer_options)
+            self.stages.append(("describe", self._describe))
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
@@ -64,6 +73,10 @@ class Pipeline:
 
     def _pairs(self, image: np.ndarray, result: ImageResult) -> None:
         result.pairs = build_pairs(result.people, self.interactiveness, self.config.nis_threshold)
+
+    def _describe(self, image: np.ndarray, result: ImageResult) -> None:
+        assert self.describer is not None
+        self.describer.describe(image, result)
 
     def analyze_array(
         self, image: np.ndarray, path: str = "<array>", on_stage: Callable[[str], None] | None = None

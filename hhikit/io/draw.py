@@ -61,6 +61,46 @@ class PeopleAnnotator:
         return out
 
 
+def _label(out: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], fs: float) -> None:
+    """Text on a filled box, kept inside the image."""
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
+    x = int(min(max(0, org[0] - tw // 2), max(0, out.shape[1] - tw - 4)))
+    y = int(min(max(th + 4, org[1]), out.shape[0] - base - 1))
+    cv2.rectangle(out, (x, y - th - 3), (x + tw + 4, y + base), colour, -1)
+    cv2.putText(out, text, (x + 2, y - 1), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+class InteractionAnnotator:
+    """Each interacting pair's top interaction written at the middle of its edge, and the
+    image-level top answers on a light band at the bottom (the image keeps its size)."""
+
+    def __init__(self, per_pair: int = 1, image_level: int = 3) -> None:
+        self.per_pair, self.image_level = per_pair, image_level
+
+    def annotate(self, image: np.ndarray, result: ImageResult) -> np.ndarray:
+        out = image.copy()
+        s = max(0.6, _scale(out) * min(1.0, max(out.shape[:2]) / 400.0)) if max(out.shape[:2]) < 600 else _scale(out)
+        fs = 0.45 * s
+        people = {p.id: p for p in result.people}
+        for pr in result.pairs:
+            if pr.suppressed or not pr.interactions or pr.a not in people or pr.b not in people:
+                continue
+            mid = (people[pr.a].box.reshape(2, 2).mean(0) + people[pr.b].box.reshape(2, 2).mean(0)) / 2
+            for k, it in enumerate(pr.interactions[: self.per_pair]):
+                text = it.text.replace("_", "").strip()
+                _label(out, text, (int(mid[0]), int(mid[1]) + 12 + k * int(18 * s)), (255, 255, 255), fs * 0.9)
+        lines = [f"{k + 1}. {it.text} ({it.score:.2f})" for k, it in enumerate(result.interactions[: self.image_level])]
+        if lines:
+            (_, th), base = cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
+            lh = th + base + 3
+            y0 = max(0, out.shape[0] - lh * len(lines) - 4)
+            band = out[y0:].astype(np.float32)
+            out[y0:] = (0.25 * band + 0.75 * 255).astype(np.uint8)
+            for k, t in enumerate(lines):
+                cv2.putText(out, t, (3, y0 + lh * (k + 1) - base), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+        return out
+
+
 def score_colour(score: float) -> tuple[int, int, int]:
     """RGB from red (0) through yellow to green (1)."""
     r, g, b = colorsys.hsv_to_rgb(float(np.clip(score, 0.0, 1.0)) / 3.0, 0.9, 0.95)
@@ -123,8 +163,11 @@ class PairAnnotator:
 
 
 def annotate(image: np.ndarray, result: ImageResult) -> np.ndarray:
-    """The default annotation of an image record: people, then their pairs."""
-    return PairAnnotator().annotate(PeopleAnnotator().annotate(image, result), result)
+    """The default annotation of an image record: people, their pairs, then the interactions."""
+    out = PairAnnotator().annotate(PeopleAnnotator().annotate(image, result), result)
+    if result.interactions or any(p.interactions for p in result.pairs):
+        out = InteractionAnnotator().annotate(out, result)
+    return out
 
 
 def save_png(path: str, image_rgb: np.ndarray) -> None:

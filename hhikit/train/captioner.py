@@ -1,0 +1,214 @@
+"""Training loop of the interaction captioners (EncDec, ClipCap), as in the paper.
+
+Data: a manifest (CSV with a header, or JSON Lines) of ``image`` (path, relative to the
+manifest), ``text`` (the interaction, e.g. ``_ hugging _``) and an optional ``weight``
+(the pseudo-label's confidence; 1 when absent). Loss: per-token cross-entropy, each
+sample's tokens multiplied by its weight. Optimiser: AdamW, lr 1e-5, weight decay 0.1,
+batch 16 (the paper's settings; all are options). Runs on the CPU as is and on several
+GPUs with ``accelerate launch -m hhikit train captioner ...``.
+
+Checkpoints: ``OUT/checkpoint-<step>/`` holds a full captioner directory plus
+``trainer_state.pt`` (optimiser, step, epoch); ``resume=True`` continues from the newest
+one. The final model is written to ``OUT/`` itself (loadable with ``--describer KIND:OUT``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hhikit.describe.captioners import CaptionerModel, build_captioner, load_captioner, preprocess, save_captioner
+from hhikit.errors import ConfigError, HHIError, InputError
+
+
+@dataclass
+class Sample:
+    image: Path
+    text: str
+    weight: float = 1.0
+
+
+@dataclass
+class TrainReport:
+    steps: int = 0
+    epochs: int = 0
+    losses: list[float] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    out_dir: str = ""
+
+
+def read_manifest(path: str | Path) -> tuple[list[Sample], list[str]]:
+    """Samples of a CSV/JSONL manifest, and one message per bad row (skipped)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: manifest not found")
+    rows: list[dict[str, Any]] = []
+    try:
+        if p.suffix.lower() in (".jsonl", ".json"):
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        rows.append({"_error": f"line {i}: bad JSON ({exc.msg})"})
+        else:
+            with open(p, newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{p}: cannot read manifest: {exc}") from None
+    samples, bad = [], []
+    for i, r in enumerate(rows, 1):
+        if "_error" in r:
+            bad.append(f"{p}: {r['_error']}")
+            continue
+        img = r.get("image") or r.get("path") or r.get("image_path")
+        text = r.get("text") or r.get("label") or r.get("interaction")
+        try:
+            w = float(r.get("weight") or 1.0)
+        except (TypeError, ValueError):
+            bad.append(f"{p}: row {i}: weight {r.get('weight')!r} is not a number")
+            continue
+        if not img or not text:
+            bad.append(f"{p}: row {i}: needs an image path and a text")
+            continue
+        ip = Path(img)
+        samples.append(Sample(ip if ip.is_absolute() else p.parent / ip, str(text), w))
+    if not samples:
+        raise InputError(f"{p}: no usable rows (columns: image, text, weight)" + (f"; e.g. {bad[0]}" if bad else ""))
+    return samples, bad
+
+
+def _batches(samples: list[Sample], batch_size: int, seed: int, epoch: int) -> list[list[Sample]]:
+    order = list(range(len(samples)))
+    random.Random(seed * 1000 + epoch).shuffle(order)
+    return [[samples[i] for i in order[k : k + batch_size]] for k in range(0, len(order), batch_size)]
+
+
+def _load_batch(batch: list[Sample], size: int, cache: dict[Path, Any], skipped: list[str]) -> tuple[Any, list[str], list[float]]:
+    from hhikit.io.images import read_image
+
+    pix, texts, weights = [], [], []
+    for s in batch:
+        if s.image not in cache:
+            try:
+                cache[s.image] = preprocess([read_image(s.image)], size)[0]
+            except HHIError as exc:
+                cache[s.image] = None
+                skipped.append(str(exc))
+        if cache[s.image] is not None:
+            pix.append(cache[s.image])
+            texts.append(s.text)
+            weights.append(s.weight)
+    return pix, texts, weights
+
+
+def latest_checkpoint(out_dir: str | Path) -> Path | None:
+    cks = sorted(Path(out_dir).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1)
+    cks = [c for c in cks if (c / "trainer_state.pt").exists()]
+    return cks[-1] if cks else None
+
+
+def train_captioner(
+    data: str | Path | list[Sample],
+    out_dir: str | Path,
+    model: CaptionerModel | None = None,
+    init: str | Path | None = None,
+    kind: str = "encdec",
+    clip_dir: str | Path | None = None,
+    gpt2_dir: str | Path | None = None,
+    epochs: int = 1,
+    max_steps: int | None = None,
+    batch_size: int = 16,
+    lr: float = 1e-5,
+    weight_decay: float = 0.1,
+    save_every: int = 500,
+    keep_checkpoints: int = 2,
+    resume: bool = False,
+    seed: int = 0,
+    cache_images: bool = True,
+    log: Callable[[str], None] | None = print,
+) -> TrainReport:
+    """Train (or continue training) a captioner; see the module docstring."""
+    import torch
+    from accelerate import Accelerator
+
+    out = Path(out_dir)
+    report = TrainReport(out_dir=str(out))
+    if isinstance(data, list):
+        samples = data
+    else:
+        samples, bad = read_manifest(data)
+        report.skipped += bad
+    ckpt = latest_checkpoint(out) if resume else None
+    if ckpt is not None:
+        model = load_captioner(ckpt)
+    elif model is None:
+        if init:
+            model = load_captioner(init)
+        elif clip_dir and gpt2_dir:
+            model = build_captioner(kind, clip_dir, gpt2_dir)
+        else:
+            raise ConfigError("give a captioner to start from (--init DIR) or pretrained --clip DIR and --gpt2 DIR")
+    torch.manual_seed(seed)
+    acc = Accelerator(cpu=not torch.cuda.is_available())
+    params = [p for p in model.module.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    step, start_epoch = 0, 0
+    if ckpt is not None:
+        st = torch.load(ckpt / "trainer_state.pt", map_location="cpu", weights_only=False)
+        opt.load_state_dict(st["optimizer"])
+        step, start_epoch = int(st["step"]), int(st["epoch"])
+        if log:
+            log(f"resumed from {ckpt} at step {step}")
+    wrapped, opt = acc.prepare(model.module, opt)
+    model.module.train()
+    cache: dict[Path, Any] = {}
+    done = False
+    for epoch in range(start_epoch, epochs):
+        batches = _batches(samples, batch_size, seed, epoch)
+        for bi, batch in enumerate(batches):
+            if epoch == start_epoch and step > 0 and bi < step - epoch * len(batches):
+                continue  # already trained on this batch before the checkpoint
+            pix, texts, weights = _load_batch(batch, model.image_size, cache if cache_images else {}, report.skipped)
+            if not pix:
+                continue
+            loss = model.loss(torch.stack(pix).to(acc.device), texts, torch.tensor(weights), module=wrapped)
+            opt.zero_grad()
+            acc.backward(loss)
+            opt.step()
+            step += 1
+            report.losses.append(float(loss.detach()))
+            if log and (step % 10 == 0 or step == 1):
+                log(f"epoch {epoch} step {step} loss {report.losses[-1]:.4f}")
+            if save_every and step % save_every == 0 and acc.is_main_process:
+                _checkpoint(model, opt, out, step, epoch, keep_checkpoints)
+            if max_steps and step >= max_steps:
+                done = True
+                break
+        report.epochs = epoch + 1
+        if done:
+            break
+    report.steps = step
+    if acc.is_main_process:
+        model.module.load_state_dict(acc.unwrap_model(wrapped).state_dict())
+        model.module.eval()
+        save_captioner(model, out)
+        _checkpoint(model, opt, out, step, report.epochs - 1 if done else report.epochs, keep_checkpoints)
+    return report
+
+
+def _checkpoint(model: CaptionerModel, opt: Any, out: Path, step: int, epoch: int, keep: int) -> None:
+    import torch
+
+    d = out / f"checkpoint-{step}"
+    save_captioner(model, d)
+    torch.save({"optimizer": opt.state_dict(), "step": step, "epoch": epoch}, d / "trainer_state.pt")
+    cks = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1)
+    for old in cks[:-keep] if keep > 0 else []:
+        shutil.rmtree(old, ignore_errors=True)
