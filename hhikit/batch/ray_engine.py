@@ -1,0 +1,99 @@
+"""Ray engine: the same ``Worker`` inside Ray Data actors; results stream back to the driver.
+
+The driver writes the inputs still to do to a pending list beside the results file (one
+JSON string per line, streamed, so the driver's memory stays flat), Ray Data reads it
+with ``read_text`` and runs ``map_batches`` on an actor pool (``concurrency=N``, one CPU
+each, models built once per actor). The driver iterates the output with ``iter_rows`` and
+is the only process that writes the results file. On a cluster the pending list, the
+inputs and the results file must be on storage every node sees (docs/batch.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from hhikit.batch.worker import FatalWorkerError, Worker, WorkerSpec, thread_env
+from hhikit.errors import ConfigError
+
+Outcome = tuple[str, bool, str, dict[str, float]]
+
+
+class BatchActor:
+    """A Ray Data callable class: one pipeline per actor, one record per input row."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.worker = Worker(spec)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"line": [], "ok": [], "kind": [], "timings": []}
+        for text in batch["text"]:
+            line, ok, kind, timings = self.worker.process(json.loads(str(text)))
+            out["line"].append(line)
+            out["ok"].append(bool(ok))
+            out["kind"].append(kind)
+            out["timings"].append(json.dumps(timings))
+        return out
+
+
+def init_ray(address: str | None, workers: int, threads: int | None) -> bool:
+    """Connect to a cluster (``address``) or start a lean local instance. Returns True when
+    this call started Ray (and so must shut it down)."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--engine ray needs the 'ray[data]' package") from None
+    if ray.is_initialized():
+        return False
+    runtime_env = {"env_vars": thread_env(threads)} if threads else None
+    kwargs: dict[str, Any] = {"runtime_env": runtime_env, "logging_level": logging.WARNING, "log_to_driver": False}
+    if address:
+        ray.init(address=address, **kwargs)
+    else:
+        ray.init(
+            num_cpus=max(1, workers),
+            include_dashboard=False,
+            object_store_memory=256 * 1024 * 1024,
+            **kwargs,
+        )
+    return True
+
+
+def run_ray(
+    spec: WorkerSpec,
+    pending_path: str,
+    workers: int,
+    address: str | None = None,
+    batch_size: int = 4,
+) -> Iterator[Outcome]:
+    """Process the inputs listed in ``pending_path`` on ``workers`` Ray actors."""
+    import ray
+
+    started = init_ray(address, workers, spec.threads)
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        if hasattr(ctx, "print_on_execution_start"):
+            ctx.print_on_execution_start = False
+        ds = ray.data.read_text(pending_path)
+        ds = ds.map_batches(
+            BatchActor,
+            fn_constructor_kwargs={"spec": spec},
+            batch_size=batch_size,
+            concurrency=max(1, workers),
+            num_cpus=1,
+            batch_format="numpy",
+        )
+        try:
+            for row in ds.iter_rows():
+                yield str(row["line"]), bool(row["ok"]), str(row["kind"]), json.loads(str(row["timings"]))
+        except ray.exceptions.RayError as exc:
+            msg = " ".join(str(exc).split())
+            if "FatalWorkerError" in msg:
+                raise FatalWorkerError(f"Ray workers failed to start: {msg[-400:]}") from None
+            raise
+    finally:
+        if started:
+            ray.shutdown()
