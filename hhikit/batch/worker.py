@@ -105,6 +105,8 @@ def probe_media(path: str) -> float:
                 kinds = sorted({s.type for s in container.streams}) or ["no"]
                 raise InputError(f"{path}: no video stream ({', '.join(kinds)} streams only): not a video")
             s = container.streams.video[0]
+            if next(container.decode(s), None) is None:
+                raise InputError(f"{path}: no decodable video frame")
             if container.duration:
                 return float(container.duration) / 1_000_000
             if s.duration and s.time_base:
@@ -160,7 +162,9 @@ class Worker:
         probe = time.perf_counter() - t0
         pipe = self._video_pipeline()
         if pipe is None:
-            return VideoResult(path=path, duration=duration, error=dict(self._video_error or {}))
+            err = dict(self._video_error or {})
+            err["message"] = f"{path}: {err.get('message', 'no video pipeline')}"
+            return VideoResult(path=path, duration=duration, error=err)
         result = pipe.analyze(path)
         result.path = path
         result.timings = {"probe": probe, **result.timings}
