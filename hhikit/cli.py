@@ -164,6 +164,8 @@ def add_batch(sub: Any) -> None:
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    p.add_argument("--detector-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the detector backend (value parsed as JSON when it can be)")
     p.add_argument("--plugin", action="append", default=[], help="module to import in every worker first (registers backends)")
     p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
     p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
@@ -173,11 +175,29 @@ def add_batch(sub: Any) -> None:
     p.set_defaults(func=run_batch)
 
 
+def _key_values(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from hhikit.batch import BatchConfig, WorkerSpec
     from hhikit.batch import run_batch as batch
     from hhikit.errors import HHIError
 
+    try:
+        detector_options = _key_values(args.detector_option)
+    except ValueError as exc:
+        _print_err(f"--detector-option: {exc}")
+        return 2
     cfg = BatchConfig(
         source=args.input,
         out=str(args.out),
@@ -188,7 +208,7 @@ def run_batch(args: argparse.Namespace) -> int:
         fsync_every=args.fsync_every,
         threads=args.threads,
         progress=not args.no_progress,
-        spec=WorkerSpec(detector=args.detector, plugins=list(args.plugin)),
+        spec=WorkerSpec(detector=args.detector, detector_options=detector_options, plugins=list(args.plugin)),
     )
     try:
         summary = batch(cfg)

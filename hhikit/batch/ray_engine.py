@@ -1,8 +1,8 @@
 """Ray engine: the same ``Worker`` inside Ray Data actors; results stream back to the driver.
 
-The driver writes the inputs still to do to a pending list beside the results file (one
-JSON string per line, streamed, so the driver's memory stays flat), Ray Data reads it
-with ``read_text`` and runs ``map_batches`` on an actor pool (``concurrency=N``, one CPU
+The driver writes the inputs still to do to a pending folder beside the results file (one
+JSON string per line, in parts of ``PART_LINES`` lines, streamed, so the driver's memory
+stays flat), Ray Data reads it with ``read_text`` (one read task per part) and runs ``map_batches`` on an actor pool (``concurrency=N``, one CPU
 each, models built once per actor). The driver iterates the output with ``iter_rows`` and
 is the only process that writes the results file. On a cluster the pending list, the
 inputs and the results file must be on storage every node sees (docs/batch.md).
@@ -63,7 +63,7 @@ def init_ray(address: str | None, workers: int, threads: int | None) -> bool:
 
 def run_ray(
     spec: WorkerSpec,
-    pending_path: str,
+    pending_path: str,  # a folder of pending-list parts (or one file)
     workers: int,
     address: str | None = None,
     batch_size: int = 4,
@@ -77,12 +77,14 @@ def run_ray(
         ctx.enable_progress_bars = False
         if hasattr(ctx, "print_on_execution_start"):
             ctx.print_on_execution_start = False
-        ds = ray.data.read_text(pending_path)
+        # Reading the pending list is trivial: it asks for no CPU (even 0.001 waits for a free
+        # CPU), so N actors of one CPU each can fill an N-CPU instance without starving it.
+        ds = ray.data.read_text(pending_path, num_cpus=0)
         ds = ds.map_batches(
             BatchActor,
             fn_constructor_kwargs={"spec": spec},
             batch_size=batch_size,
-            concurrency=max(1, workers),
+            compute=ray.data.ActorPoolStrategy(size=max(1, workers)),  # `concurrency=N` before Ray 2.51
             num_cpus=1,
             batch_format="numpy",
         )

@@ -3,10 +3,10 @@ an engine, append one record per input, report progress and a summary."""
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -153,13 +153,26 @@ def _progress(cfg: BatchConfig, total: int | None) -> Any:
     )
 
 
-def _write_pending(listing: _Listing, path: str) -> int:
-    """The inputs still to do, one JSON string per line (ASCII, so any file name survives)."""
+PART_LINES = 10_000
+
+
+def _write_pending(listing: _Listing, folder: str) -> int:
+    """The inputs still to do, one JSON string per line (ASCII, so any file name survives),
+    in parts of ``PART_LINES`` lines so Ray reads them as a stream of blocks."""
+    os.makedirs(folder, exist_ok=True)
     n = 0
-    with open(path, "w", encoding="ascii") as fh:
+    fh = None
+    try:
         for key in listing:
+            if n % PART_LINES == 0:
+                if fh:
+                    fh.close()
+                fh = open(os.path.join(folder, f"part-{n // PART_LINES:06d}.txt"), "w", encoding="ascii")  # noqa: SIM115
             fh.write(json.dumps(key, ensure_ascii=True) + "\n")
             n += 1
+    finally:
+        if fh:
+            fh.close()
     return n
 
 
@@ -189,9 +202,8 @@ def run_batch(cfg: BatchConfig) -> Summary:
         if cfg.engine == "ray":
             out = Path(cfg.out)
             for stale in glob.glob(str(out.parent / f".{out.name}.pending.*")):
-                with contextlib.suppress(OSError):
-                    os.unlink(stale)  # we hold the results file's lock: no other run uses them
-            pending_file = str(out.parent / f".{out.name}.pending.{os.getpid()}.txt")
+                shutil.rmtree(stale, ignore_errors=True)  # we hold the results file's lock: no other run uses them
+            pending_file = str(out.parent / f".{out.name}.pending.{os.getpid()}")
             n = _write_pending(listing, pending_file)
             bar = _progress(cfg, listing.listed)
             bar.update(listing.skipped + listing.duplicates)
@@ -228,8 +240,7 @@ def run_batch(cfg: BatchConfig) -> Summary:
         finally:
             bar.close()
             if pending_file:
-                with contextlib.suppress(OSError):
-                    os.unlink(pending_file)
+                shutil.rmtree(pending_file, ignore_errors=True)
     if listing.error is not None:
         err = listing.error
         raise err if isinstance(err, HHIError) else ConfigError(f"{cfg.source}: cannot list inputs ({err})")
