@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import stat
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,9 +49,8 @@ def limit_threads(threads: int | None) -> None:
         cv2.setNumThreads(threads)
     except ImportError:
         pass
-    try:
-        import torch
-
+    torch = sys.modules.get("torch")  # not imported here if unused (~200 MB, seconds); torch reads
+    if torch is not None:  # OMP_NUM_THREADS when it is imported later
         torch.set_num_threads(threads)
         with_interop = getattr(torch, "set_num_interop_threads", None)
         if with_interop is not None:
@@ -58,8 +58,6 @@ def limit_threads(threads: int | None) -> None:
                 with_interop(threads)
             except RuntimeError:
                 pass  # only settable before the first parallel op
-    except ImportError:
-        pass
 
 
 @dataclass
@@ -131,6 +129,7 @@ class Worker:
             self.pipeline = Pipeline(PipelineConfig(detector=spec.detector, detector_options=dict(spec.detector_options)))
         except HHIError as exc:
             raise FatalWorkerError(f"cannot build the image pipeline: {exc}") from None
+        limit_threads(spec.threads)  # again, for libraries the pipeline just loaded
         self._video: Any = None
         self._video_error: dict[str, str] | None = None
 
