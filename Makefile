@@ -12,7 +12,7 @@ DEV_STAMP := $(VENV)/.stamp-dev-$(DEV_HASH)
 EXAMPLE ?= examples/images/handshake.jpg
 OUT ?= out
 
-.PHONY: run test setup lint clean bench
+.PHONY: run test setup lint clean bench browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,18 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/hhi analyze $(EXAMPLE) --out $(OUT)
 
-test: setup $(DEV_STAMP)
-	$(VENV)/bin/ruff check hhikit tests bench
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "warning: could not install Chromium; the browser tests will be skipped"
+
+test: setup $(DEV_STAMP) browser
+	$(VENV)/bin/ruff check hhikit tests $(wildcard bench)
 	$(PY) -m pytest -q
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check hhikit tests bench
-	$(VENV)/bin/ruff format --check hhikit tests bench
+	$(VENV)/bin/ruff check hhikit tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check hhikit tests $(wildcard bench)
 
 bench: setup
 	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done

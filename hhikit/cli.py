@@ -21,6 +21,18 @@ def _print_err(msg: str) -> None:
     print(f"hhi: {msg}", file=sys.stderr)
 
 
+# Nested command groups (``hhi train ...``, ``hhi eval ...``) shared by several areas: the
+# first add_* that needs a group creates it, later ones add their subcommand to it.
+_GROUPS: dict[str, Any] = {}
+
+
+def _group(sub: Any, name: str, help: str) -> Any:
+    if name not in _GROUPS or _GROUPS[name][0] is not sub:
+        p = sub.add_parser(name, help=help)
+        _GROUPS[name] = (sub, p.add_subparsers(dest=f"{name}_cmd", required=True))
+    return _GROUPS[name][1]
+
+
 # ---------------------------------------------------------------- analyze
 
 
@@ -30,6 +42,10 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
     p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
+    p.add_argument("--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model")
+    p.add_argument("--nis-threshold", type=float, default=None,
+                   help="suppress pairs below this interactiveness (default: the model's, 95%% recall on V-COCO val)")
     p.set_defaults(func=run_analyze)
 
 
@@ -62,7 +78,16 @@ def run_analyze(args: argparse.Namespace) -> int:
     from hhikit.types import dumps
 
     try:
-        pipe = Pipeline(PipelineConfig(detector=args.detector))
+        pipe = Pipeline(
+            PipelineConfig(
+                detector=args.detector,
+                interactiveness=getattr(args, "interactiveness", None),
+                interactiveness_options={"weights": args.interactiveness_weights}
+                if getattr(args, "interactiveness_weights", None)
+                else {},
+                nis_threshold=getattr(args, "nis_threshold", None),
+            )
+        )
     except HHIError as exc:
         _print_err(str(exc))
         return 2
@@ -219,6 +244,262 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.summary_json:
         print(json.dumps(summary.to_dict()))
     return 1 if summary.failed else 0
+# ---------------------------------------------------------------- eval
+
+
+def add_eval(sub: Any) -> None:
+    esub = _group(sub, "eval", "evaluate predictions: Waldo and Wenda, imSitu-HHI, HOI mAP, interactiveness, ...")
+
+    def common(q: Any) -> None:
+        q.add_argument("--out", type=Path, help="write report.json, report.md and items.jsonl here")
+        q.add_argument("--json", action="store_true", help="print the JSON report (one line) instead of the Markdown table")
+
+    w = esub.add_parser("waldo", help="Waldo and Wenda text metrics at k = 1, 5, 8")
+    w.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
+    w.add_argument("--labels", type=Path, required=True, help="labels CSV: source,id,label,caption,url")
+    w.add_argument("--glove", type=Path, help="GloVe text / word2vec file (default: packaged GloVe 6B 50-d)")
+    w.add_argument("--bleurt", type=Path, help="local BLEURT checkpoint directory")
+    w.add_argument("--nli", type=Path, help="local NLI model directory (transformers sequence classification)")
+    w.add_argument("--no-minilm", action="store_true", help="skip the MiniLM sentence similarity")
+    w.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
+    common(w)
+    w.set_defaults(func=run_eval_waldo)
+
+    im = esub.add_parser("imsitu", help="imSitu-HHI verb similarity and accuracy")
+    im.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
+    im.add_argument("--ids", type=Path, required=True, help="imsitu-hhi.txt (one id like admiring_0 per line)")
+    im.add_argument("--glove", type=Path, help="GloVe text / word2vec file (default: packaged GloVe 6B 50-d)")
+    im.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
+    common(im)
+    im.set_defaults(func=run_eval_imsitu)
+
+    h = esub.add_parser("hoi", help="HICO-DET mAP (Default, Known Object) or V-COCO role AP")
+    g = h.add_mutually_exclusive_group(required=True)
+    g.add_argument("--hicodet", type=Path, help="HICO-DET annotation JSON (instances_test2015.json layout)")
+    g.add_argument("--vcoco", type=Path, help="V-COCO annotation JSON (instances_vcoco_test.json layout)")
+    h.add_argument("--predictions", type=Path, help="JSONL, one detection per line: image, box_h, box_o, hoi, score")
+    h.add_argument("--gt-as-predictions", type=Path, metavar="OUT", help="write the ground truth as predictions")
+    h.add_argument("--interactiveness", action="store_true", help="class-agnostic interactiveness AP instead")
+    h.add_argument("--iou", choices=["inclusive", "continuous"], default="inclusive", help="IoU pixel convention")
+    h.add_argument("--count-empty", action="store_true", help="HICO-DET: detections on 'empty' images are FPs")
+    common(h)
+    h.set_defaults(func=run_eval_hoi)
+
+    m = esub.add_parser("multilabel", help="per-class, macro and micro P/R/F1 with a threshold sweep")
+    m.add_argument("--truth", type=Path, required=True, help="JSONL {id, labels: [...]}")
+    m.add_argument("--predictions", type=Path, required=True, help="JSONL {id, scores: {label: s}} or video records")
+    m.add_argument("--classes", type=Path, help="class names, one per line (default: all labels seen)")
+    m.add_argument("--threshold", type=float, default=0.5)
+    common(m)
+    m.set_defaults(func=run_eval_multilabel)
+
+    s = esub.add_parser("shots", help="shot-boundary P/R/F1 with a frame tolerance")
+    s.add_argument("--truth", type=Path, required=True, help="JSONL {video, boundaries: [frames]} or shots")
+    s.add_argument("--predictions", type=Path, required=True, help="same layout, or hhikit video records")
+    s.add_argument("--tolerance", type=int, default=2, help="frames (default 2)")
+    common(s)
+    s.set_defaults(func=run_eval_shots)
+
+
+def _emit_report(report: Any, args: argparse.Namespace) -> int:
+    if args.out:
+        paths = report.write(args.out)
+        if not args.json:
+            print(f"wrote {paths['json']}, {paths['markdown']}, {paths['items']}", file=sys.stderr)
+    print(report.to_json(indent=None) if args.json else report.to_markdown())
+    return 0
+
+
+def _eval_guard(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from hhikit.errors import HHIError
+
+        try:
+            report = fn(args)
+        except HHIError as exc:
+            _print_err(str(exc))
+            return 2
+        return 0 if report is None else _emit_report(report, args)
+
+    return run
+
+
+@_eval_guard
+def run_eval_waldo(args: argparse.Namespace) -> Any:
+    from hhikit.eval.waldo import evaluate_waldo, load_waldo_labels, load_waldo_predictions
+
+    labels = load_waldo_labels(args.labels)
+    preds = load_waldo_predictions(args.predictions)
+    return evaluate_waldo(preds, labels, k=args.k, glove=args.glove, bleurt=args.bleurt, nli=args.nli,
+                          sentence=not args.no_minilm)  # fmt: skip
+
+
+@_eval_guard
+def run_eval_imsitu(args: argparse.Namespace) -> Any:
+    from hhikit.eval.imsitu import evaluate_imsitu, load_imsitu_ids, predicted_verb
+    from hhikit.eval.text import WordVectors
+    from hhikit.eval.waldo import load_waldo_predictions
+
+    ids = load_imsitu_ids(args.ids)
+    preds = load_waldo_predictions(args.predictions)
+    keep = {v for p in preds.values() for t in p for v in [predicted_verb(t)] if v} | {i.rsplit("_", 1)[0] for i in ids}
+    vectors = WordVectors.from_file(args.glove, keep=keep) if args.glove else None
+    return evaluate_imsitu(preds, ids, vectors=vectors, k=args.k)
+
+
+@_eval_guard
+def run_eval_hoi(args: argparse.Namespace) -> Any:
+    from hhikit.errors import InputError
+    from hhikit.eval import hoi
+
+    gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco)
+    if args.gt_as_predictions:
+        rows = hoi.gt_as_predictions(hoi.interactive_pairs(gt) if args.interactiveness else gt)
+        n = hoi.write_hoi_predictions(rows, args.gt_as_predictions)
+        print(f"wrote {n} detections to {args.gt_as_predictions}", file=sys.stderr)
+        if not args.predictions:
+            return None
+    if not args.predictions:
+        raise InputError("give --predictions FILE (or --gt-as-predictions OUT)")
+    det = hoi.read_hoi_predictions(args.predictions)
+    if args.interactiveness:
+        return hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=args.count_empty)
+    if gt.dataset == "vcoco":
+        return hoi.evaluate_vcoco(gt, det, convention=args.iou)
+    return hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty)
+
+
+@_eval_guard
+def run_eval_multilabel(args: argparse.Namespace) -> Any:
+    from hhikit.errors import InputError
+    from hhikit.eval.multilabel import evaluate_multilabel, load_multilabel
+
+    classes = None
+    if args.classes:
+        if not args.classes.is_file():
+            raise InputError(f"{args.classes}: class list not found")
+        classes = [c.strip() for c in args.classes.read_text(encoding="utf-8").splitlines() if c.strip()]
+    yt, ys, names, ids, missing = load_multilabel(args.truth, args.predictions, classes)
+    report = evaluate_multilabel(yt, ys, names, threshold=args.threshold, ids=ids)
+    report.summary["missing_predictions"] = missing
+    return report
+
+
+@_eval_guard
+def run_eval_shots(args: argparse.Namespace) -> Any:
+    from hhikit.eval.shots import evaluate_shots, load_boundaries
+
+    return evaluate_shots(load_boundaries(args.truth), load_boundaries(args.predictions), tolerance=args.tolerance)
+
+
+# ---------------------------------------------------------------- app and report
+
+
+def add_app(sub: Any) -> None:
+    p = sub.add_parser("app", help="start the web demo (Streamlit) on this machine")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit")
+    p.set_defaults(func=run_app)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from hhikit.app.server import start_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _print_err(f"warning: binding to {args.host}: the demo is reachable from other machines")
+    print(f"hhikit demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    proc = start_app(args.host, args.port, args.max_upload_mb)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 130
+
+
+def add_report(sub: Any) -> None:
+    p = sub.add_parser("report", help="render results (JSON Lines) as a self-contained HTML page")
+    p.add_argument("results", type=Path, help="JSON Lines of hhikit records")
+    p.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--title", default="hhikit report")
+    p.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from hhikit.io.report import write_report
+    from hhikit.types import read_jsonl
+
+    if not args.results.is_file():
+        _print_err(f"{args.results}: no such file")
+        return 2
+    try:
+        out = write_report(read_jsonl(args.results), args.out, args.title)
+    except (ValueError, KeyError) as exc:
+        _print_err(f"{args.results}: not a file of hhikit records ({exc})")
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+# ---------------------------------------------------------------- train / eval interactiveness
+
+
+
+def add_interactiveness(sub: Any) -> None:
+    t = _group(sub, "train", "train a model").add_parser(
+        "interactiveness", help="train the pair interactiveness model on V-COCO human-object pairs"
+    )
+    t.add_argument("--vcoco", nargs="+", required=True, type=Path,
+                   help="V-COCO instance files to learn from (e.g. train and val; the last is held out to choose the NIS threshold)")
+    t.add_argument("--out", type=Path, default=None, help="weights file (default: the packaged geometry weights)")
+    t.add_argument("--model", choices=("geometry", "tin"), default="geometry")
+    t.add_argument("--recall", type=float, default=0.95, help="NIS threshold keeps this recall on the held-out file")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=run_train_interactiveness)
+    e = _group(sub, "eval", "evaluate a model on a benchmark").add_parser(
+        "interactiveness", help="AP of pair interactiveness vs single-geometry heuristics (ground-truth boxes)"
+    )
+    e.add_argument("--hicodet", type=Path, help="HICO-DET instances_test2015.json (person-person pairs)")
+    e.add_argument("--vcoco", type=Path, help="a V-COCO instances file (human-object pairs), e.g. the test split")
+    e.add_argument("--per-item", type=Path, help="write one JSON line per pair here")
+    e.add_argument("--model", default=None, help="interactiveness model (default geometry)")
+    e.add_argument("--weights", type=Path, default=None, help="weights file of the model")
+    e.add_argument("--nis-threshold", type=float, default=None, help="threshold for the NIS figures")
+    e.add_argument("--json", action="store_true", help="print the report as JSON")
+    e.set_defaults(func=run_eval_interactiveness)
+
+
+def run_train_interactiveness(args: argparse.Namespace) -> int:
+    from hhikit.errors import HHIError
+    from hhikit.train.interactiveness import default_out, report_json, train_from_vcoco
+
+    try:
+        out = args.out or default_out(args.model)
+        report = train_from_vcoco(args.vcoco, out, model=args.model, target_recall=args.recall, seed=args.seed)
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 1
+    print(report_json(report))
+    return 0
+
+
+def run_eval_interactiveness(args: argparse.Namespace) -> int:
+    from hhikit.errors import HHIError
+    from hhikit.eval.interactiveness import evaluate_interactiveness, format_report
+    from hhikit.pairs import get_interactiveness
+
+    if args.hicodet is None and args.vcoco is None:
+        _print_err("give --hicodet FILE and/or --vcoco FILE")
+        return 2
+    try:
+        model = get_interactiveness(args.model, **({"weights": args.weights} if args.weights else {}))
+        report = evaluate_interactiveness(model, args.hicodet, args.vcoco, args.per_item, args.nis_threshold)
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 1
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
 
 
 # ---------------------------------------------------------------- main
@@ -227,6 +508,10 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_analyze,
     add_models,
     add_batch,
+    add_eval,
+    add_app,
+    add_report,
+    add_interactiveness,
 ]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from hhikit.errors import HHIError, error_record
 from hhikit.io.images import read_image
+from hhikit.pairs import build_pairs, get_interactiveness
 from hhikit.perception.base import get_detector, sort_and_number
 from hhikit.types import ImageResult
 
@@ -30,6 +31,11 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
+    # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
+    # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
+    interactiveness: str | None = None
+    interactiveness_options: dict[str, Any] = field(default_factory=dict)
+    nis_threshold: float | None = None
 
 
 class Pipeline:
@@ -38,22 +44,35 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None, **overrides: Any) -> None:
         self.config = config or PipelineConfig(**overrides)
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
-        self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        self.interactiveness = (
+            None
+            if self.config.interactiveness == ""
+            else get_interactiveness(self.config.interactiveness, **self.config.interactiveness_options)
+        )
+        self.stages: list[tuple[str, Stage]] = [("people", self._people), ("pairs", self._pairs)]
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
 
-    def analyze_array(self, image: np.ndarray, path: str = "<array>") -> ImageResult:
-        """Run every stage on an RGB uint8 array."""
+    def _pairs(self, image: np.ndarray, result: ImageResult) -> None:
+        result.pairs = build_pairs(result.people, self.interactiveness, self.config.nis_threshold)
+
+    def analyze_array(
+        self, image: np.ndarray, path: str = "<array>", on_stage: Callable[[str], None] | None = None
+    ) -> ImageResult:
+        """Run every stage on an RGB uint8 array; ``on_stage(name)`` is called before each
+        stage (progress reporting in the web demo)."""
         h, w = image.shape[:2]
         result = ImageResult(path=path, width=int(w), height=int(h))
         for name, stage in self.stages:
+            if on_stage is not None:
+                on_stage(name)
             t0 = time.perf_counter()
             stage(image, result)
             result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - t0
         return result
 
-    def analyze(self, path: str | Path) -> ImageResult:
+    def analyze(self, path: str | Path, on_stage: Callable[[str], None] | None = None) -> ImageResult:
         """Analyse one image file; a bad input gives a record with ``error`` set."""
         t0 = time.perf_counter()
         try:
@@ -62,7 +81,7 @@ class Pipeline:
             return ImageResult(path=str(path), error=error_record(exc))
         t_read = time.perf_counter() - t0
         try:
-            result = self.analyze_array(image, str(path))
+            result = self.analyze_array(image, str(path), on_stage=on_stage)
         except HHIError as exc:
             h, w = image.shape[:2]
             return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc))

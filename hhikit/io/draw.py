@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+from typing import Any
 
 import cv2
 import numpy as np
@@ -60,9 +61,70 @@ class PeopleAnnotator:
         return out
 
 
+def score_colour(score: float) -> tuple[int, int, int]:
+    """RGB from red (0) through yellow to green (1)."""
+    r, g, b = colorsys.hsv_to_rgb(float(np.clip(score, 0.0, 1.0)) / 3.0, 0.9, 0.95)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def _anchor(person: Any, min_score: float) -> tuple[int, int]:
+    """Where a pair edge meets a person: the neck (mid-shoulders) if seen, else the upper box."""
+    kp = person.keypoints
+    if kp is not None and len(kp) == 17 and kp[5, 2] >= min_score and kp[6, 2] >= min_score:
+        return int((kp[5, 0] + kp[6, 0]) / 2), int((kp[5, 1] + kp[6, 1]) / 2)
+    x1, y1, x2, y2 = person.box
+    return int((x1 + x2) / 2), int(y1 + 0.25 * (y2 - y1))
+
+
+def _dashed_line(img: np.ndarray, p: tuple[int, int], q: tuple[int, int], colour: tuple[int, int, int], th: int, dash: int) -> None:
+    length = float(np.hypot(q[0] - p[0], q[1] - p[1]))
+    n = max(1, int(length // dash))
+    for k in range(0, n, 2):
+        t0, t1 = k / n, min(1.0, (k + 1) / n)
+        a = (int(p[0] + (q[0] - p[0]) * t0), int(p[1] + (q[1] - p[1]) * t0))
+        b = (int(p[0] + (q[0] - p[0]) * t1), int(p[1] + (q[1] - p[1]) * t1))
+        cv2.line(img, a, b, colour, th, cv2.LINE_AA)
+
+
+class PairAnnotator:
+    """An edge between the two people of every pair, coloured by interactiveness (red low,
+    green high), dashed when NIS suppressed the pair, with the score as a label."""
+
+    def __init__(self, min_keypoint_score: float = 0.2, show_suppressed: bool = True) -> None:
+        self.min_keypoint_score = min_keypoint_score
+        self.show_suppressed = show_suppressed
+
+    def annotate(self, image: np.ndarray, result: ImageResult) -> np.ndarray:
+        out = image.copy()
+        s = _scale(out)
+        th = max(1, int(round(2 * s)))
+        people = {p.id: p for p in result.people}
+        # Draw suppressed pairs first so interacting pairs stay on top.
+        for pr in sorted(result.pairs, key=lambda q: (not q.suppressed, q.interactiveness)):
+            if pr.a not in people or pr.b not in people or (pr.suppressed and not self.show_suppressed):
+                continue
+            pa = _anchor(people[pr.a], self.min_keypoint_score)
+            pb = _anchor(people[pr.b], self.min_keypoint_score)
+            c = score_colour(pr.interactiveness)
+            if pr.suppressed:
+                _dashed_line(out, pa, pb, c, th, max(6, int(8 * s)))
+            else:
+                cv2.line(out, pa, pb, c, th + 1, cv2.LINE_AA)
+            for pt in (pa, pb):
+                cv2.circle(out, pt, th + 2, c, -1, cv2.LINE_AA)
+            label = f"{pr.interactiveness:.2f}" + (" NIS" if pr.suppressed else "")
+            fs = 0.42 * s
+            (tw, tht), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
+            mx, my = (pa[0] + pb[0]) // 2, (pa[1] + pb[1]) // 2
+            x0, y0 = int(np.clip(mx - tw // 2 - 2, 0, max(0, out.shape[1] - tw - 4))), int(np.clip(my - tht // 2 - 2, 0, max(0, out.shape[0] - tht - 4)))
+            cv2.rectangle(out, (x0, y0), (x0 + tw + 4, y0 + tht + 5), c, -1)
+            cv2.putText(out, label, (x0 + 2, y0 + tht + 1), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+        return out
+
+
 def annotate(image: np.ndarray, result: ImageResult) -> np.ndarray:
-    """The default annotation of an image record."""
-    return PeopleAnnotator().annotate(image, result)
+    """The default annotation of an image record: people, then their pairs."""
+    return PairAnnotator().annotate(PeopleAnnotator().annotate(image, result), result)
 
 
 def save_png(path: str, image_rgb: np.ndarray) -> None:

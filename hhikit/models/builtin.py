@@ -4,4 +4,7 @@ from __future__ import annotations
 
 CARD_MODULES: list[str] = [
     "hhikit.models.cards",
+    "hhikit.perception.mediapipe_backend",
+    "hhikit.pairs.interactiveness",
+    "hhikit.eval.cards",
 ]

@@ -1,0 +1,1 @@
+"""The web demo (Streamlit): upload or pick an example, see people, pairs and interactions."""

@@ -1,0 +1,1 @@
+"""Training loops and checkpoints of the trainable models."""

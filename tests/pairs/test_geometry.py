@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skeleton_kp import person_kp as _person_kp
+
+from hhikit.pairs.geometry import box_geometry, box_iou, facing_direction, pair_geometry
+
+
+def test_iou_and_box_values() -> None:
+    a, b = [0, 0, 10, 10], [5, 0, 15, 10]
+    assert box_iou(a, b) == pytest.approx(50 / 150)
+    g = box_geometry(a, b)
+    assert g["iou"] == pytest.approx(1 / 3)
+    assert g["overlap_min"] == pytest.approx(0.5)
+    # centres 5 apart; union 15 x 10 -> diagonal sqrt(325); mean height 10
+    assert g["center_dist"] == pytest.approx(5 / np.sqrt(325))
+    assert g["center_dist_height"] == pytest.approx(0.5)
+    assert g["gap"] == 0.0
+    assert g["rel_size"] == 1.0 and g["rel_height"] == 1.0
+    assert g["dx"] == pytest.approx(0.5) and g["dy"] == 0.0
+
+
+def test_far_and_nested_boxes() -> None:
+    g = box_geometry([0, 0, 10, 20], [40, 10, 45, 20])
+    assert g["iou"] == 0.0 and g["overlap_min"] == 0.0
+    assert g["gap"] == pytest.approx(30 / 15)  # 30 px horizontal gap over mean height 15
+    assert g["rel_size"] == pytest.approx(50 / 200)
+    assert g["rel_height"] == pytest.approx(0.5)
+    assert g["dy"] > 0 and g["bottom_offset"] == 0.0
+    inner = box_geometry([0, 0, 100, 100], [10, 10, 20, 20])
+    assert inner["overlap_min"] == pytest.approx(1.0)
+    assert inner["iou"] == pytest.approx(0.01)
+
+
+def test_swapping_changes_only_signed_values() -> None:
+    a, b = [0, 0, 50, 120], [30, 20, 90, 150]
+    g, h = box_geometry(a, b), box_geometry(b, a)
+    for k in ("iou", "overlap_min", "center_dist", "gap", "rel_size", "rel_height"):
+        assert g[k] == pytest.approx(h[k])
+    assert g["dx"] == pytest.approx(-h["dx"] * 1.0)
+
+
+@pytest.mark.parametrize(("facing", "expected"), [("left", -1.0), ("right", 1.0), ("camera", 0.0)])
+def test_facing_direction(facing: str, expected: float) -> None:
+    assert facing_direction(_person_kp(100, 0, facing)) == expected
+
+
+def test_facing_unknown_without_head() -> None:
+    kp = _person_kp(100, 0, "camera")
+    kp[0, 2] = 0.0
+    assert facing_direction(kp) is None
+    assert facing_direction(None) is None
+
+
+def test_pair_faces_each_other_and_hand_contact() -> None:
+    kp_a = _person_kp(100, 0, "right")
+    kp_b = _person_kp(220, 0, "left")
+    box_a, box_b = [60, 0, 140, 200], [180, 0, 260, 200]
+    g = pair_geometry(box_a, box_b, kp_a, kp_b)
+    assert g["facing_a"] == 1.0 and g["facing_b"] == -1.0
+    assert g["a_faces_b"] == 1.0 and g["b_faces_a"] == 1.0 and g["mutual_facing"] == 1.0
+    assert g["a_hand_in_b_box"] == 0.0 and g["a_hand_near_b"] == 0.0
+    # a reaches out: right wrist onto b's shoulder
+    kp_a[10, :2] = kp_b[5, :2] + [2, 3]
+    g = pair_geometry(box_a, box_b, kp_a, kp_b)
+    assert g["a_hand_in_b_box"] == 1.0 and g["a_hand_near_b"] == 1.0
+    assert g["hand_contacts"] == 1.0
+    assert g["min_hand_dist"] < 0.05
+    # back to back: neither faces the other
+    g = pair_geometry(box_a, box_b, _person_kp(100, 0, "left"), _person_kp(220, 0, "right"))
+    assert g["a_faces_b"] == 0.0 and g["b_faces_a"] == 0.0
+
+
+def test_keypoint_values_absent_without_keypoints() -> None:
+    g = pair_geometry([0, 0, 10, 20], [5, 0, 15, 20])
+    assert "facing_a" not in g and "hand_contacts" not in g
+    assert all(isinstance(v, float) for v in g.values())

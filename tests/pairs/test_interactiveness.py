@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import shared_path
+
+from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.eval.ap import average_precision
+from hhikit.models.store import resolve
+from hhikit.pairs import available_interactiveness, get_interactiveness
+from hhikit.pairs.datasets import load_hicodet_person_pairs, load_vcoco
+from hhikit.pairs.features import heuristic_scores
+from hhikit.pairs.interactiveness import GeometryInteractiveness, InteractivenessModel
+
+
+@pytest.fixture(scope="module")
+def model() -> GeometryInteractiveness:
+    return get_interactiveness()  # the shipped default
+
+
+def test_registry_and_protocol(model: GeometryInteractiveness) -> None:
+    assert {"geometry", "tin"} <= set(available_interactiveness())
+    assert isinstance(model, InteractivenessModel)
+    assert 0.0 < model.threshold < 1.0
+    with pytest.raises(ConfigError, match="unknown interactiveness"):
+        get_interactiveness("nope")
+    with pytest.raises(ModelUnavailable, match="train it"):
+        get_interactiveness("tin")
+
+
+def test_shipped_weights_are_small_and_resolvable() -> None:
+    r = resolve("interactiveness-geometry")
+    f = r.path()
+    assert f.is_file() and f.stat().st_size < 1_000_000
+
+
+def test_scores_are_symmetric_and_sensible(model: GeometryInteractiveness) -> None:
+    a = np.array([[0, 0, 100, 200], [0, 0, 100, 200], [0, 0, 100, 200]], float)
+    b = np.array([[70, 10, 170, 210], [300, 0, 400, 200], [2000, 0, 2100, 200]], float)
+    s = model.score(a, b)
+    np.testing.assert_allclose(s, model.score(b, a), rtol=1e-5)
+    assert s[0] > s[1] > s[2]
+    assert s[0] > model.threshold > s[2]
+    assert model.score(np.zeros((0, 4)), np.zeros((0, 4))).shape == (0,)
+
+
+def test_beats_best_heuristic_on_vcoco_test(model: GeometryInteractiveness) -> None:
+    d = load_vcoco(shared_path("vcoco", "instances_vcoco_test.json"))
+    ap = average_precision(model.score(d.boxes_a, d.boxes_b), d.labels)
+    best = max(average_precision(v, d.labels) for v in heuristic_scores(d.boxes_a, d.boxes_b).values())
+    assert ap > best + 0.005
+
+
+def test_scores_hicodet_person_pairs_above_chance(model: GeometryInteractiveness) -> None:
+    d = load_hicodet_person_pairs(shared_path("hicodet", "instances_test2015.json"))
+    ap = average_precision(model.score(d.boxes_a, d.boxes_b), d.labels)
+    assert ap > d.labels.mean() + 0.2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="done criterion not met: trained on V-COCO human-object pairs only, the geometry model "
+    "ranks HICO-DET person pairs below box IoU (AP 0.901 vs 0.958); see docs/pairs.md",
+)
+def test_done_criterion_beats_iou_on_hicodet_person_pairs(model: GeometryInteractiveness) -> None:
+    d = load_hicodet_person_pairs(shared_path("hicodet", "instances_test2015.json"))
+    ap = average_precision(model.score(d.boxes_a, d.boxes_b), d.labels)
+    iou_ap = average_precision(heuristic_scores(d.boxes_a, d.boxes_b)["iou"], d.labels)
+    assert ap > iou_ap
