@@ -244,6 +244,8 @@ def run_batch(args: argparse.Namespace) -> int:
     if args.summary_json:
         print(json.dumps(summary.to_dict()))
     return 1 if summary.failed else 0
+
+
 # ---------------------------------------------------------------- eval
 
 

@@ -141,8 +141,16 @@ class Worker:
                     "video analysis needs hhikit.video.VideoPipeline, which this install does not have"
                 ).to_dict()
             else:
+                # the same person detector as for images, unless video options say otherwise
+                opts = dict(self.spec.video_options)
+                if self.spec.detector:
+                    opts.setdefault("detector", self.spec.detector)
+                    opts.setdefault("detector_options", dict(self.spec.detector_options))
                 try:
-                    self._video = cls(**self.spec.video_options)
+                    try:
+                        self._video = cls(**opts)
+                    except TypeError:  # a VideoPipeline without detector options
+                        self._video = cls(**self.spec.video_options)
                 except HHIError as exc:
                     self._video_error = error_record(exc)
         return self._video
