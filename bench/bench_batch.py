@@ -25,8 +25,9 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT.parent / "shared" / "data" / "waldo_and_wenda" / "images"
-VIDEOS = ROOT.parent / "shared" / "data" / "videos"
+SHARED = Path(os.environ.get("HHI_SHARED_DATA", ROOT.parent / "shared" / "data"))
+IMAGES = SHARED / "waldo_and_wenda" / "images"
+VIDEOS = SHARED / "videos"
 
 
 def _tree_rss(proc: psutil.Process) -> int:
