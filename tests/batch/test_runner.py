@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from conftest import build_corpus, hog_spec
 
 from hhikit.batch import BatchConfig, run_batch
+from hhikit.errors import HHIError
 
 
 def _records(path) -> list[dict]:
@@ -75,3 +77,11 @@ def test_manifest_csv_resolves_relative_paths_and_resumes_after_torn_line(tmp_pa
         [os.path.realpath(ex / n) for n in ("handshake.jpg", "salute.jpg", "arm_around.jpg")]
         + [str(tmp_path / "imgs" / "nope.jpg")]
     )
+
+
+def test_a_pipeline_that_cannot_be_built_stops_the_run_without_recording_failures(tmp_path, example_image):
+    out = tmp_path / "r.jsonl"
+    spec = hog_spec(detector_options={"no_such_option": 1})
+    with pytest.raises(HHIError, match="no_such_option"):
+        run_batch(BatchConfig(str(example_image.parent), str(out), workers=1, progress=False, spec=spec))
+    assert out.read_bytes() == b""  # nothing recorded: a rerun with a good option does every input
