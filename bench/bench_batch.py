@@ -84,17 +84,17 @@ def run_one(source: Path, engine: str, workers: int, detector_args: list[str], t
     return {"engine": engine, "workers": workers, "wall": wall, "summary": summary, "peak_rss": peak, "steady": steady}
 
 
-def bench_videos(detector_args: list[str], tmp: Path) -> None:
+def bench_videos(detector_args: list[str], tmp: Path, folder: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from hhikit.batch.worker import video_pipeline_class
 
     if video_pipeline_class() is None:
         print("\nvideos: hhikit.video.VideoPipeline is not in this install: not measured")
         return
-    vids = sorted(p for p in VIDEOS.rglob("*") if p.suffix in (".mp4", ".webm"))
+    vids = sorted(p for p in folder.rglob("*") if p.suffix in (".mp4", ".webm"))
     vtmp = tmp / "videos"
     vtmp.mkdir()
-    r = run_one(VIDEOS, "local", 1, detector_args, vtmp)
+    r = run_one(folder, "local", 1, detector_args, vtmp)
     recs = [json.loads(x) for x in (vtmp / "local-1.jsonl").read_text().splitlines()]
     dur = sum(x.get("duration", 0.0) for x in recs if x.get("kind") == "video")
     print(f"\nvideos: {len(vids)} files, {dur:.1f} s of video in {r['wall']:.1f} s wall"
@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--detector", default=None, help="detector backend (default: the built-in default, else hog)")
     ap.add_argument("--videos", action="store_true", help="also time the shared videos")
+    ap.add_argument("--videos-dir", type=Path, default=VIDEOS, help="folder of videos for --videos")
     args = ap.parse_args()
     if not IMAGES.exists():
         raise SystemExit(f"shared images not found: {IMAGES}")
@@ -147,7 +148,7 @@ def main() -> None:
                 print(f"{engine}: 2 workers / 1 worker = {sp:.2f}x end to end, {st:.2f}x steady state")
         print(f"load avg after: {os.getloadavg()[0]:.1f}")
         if args.videos:
-            bench_videos(detector_args, tmp)
+            bench_videos(detector_args, tmp, args.videos_dir)
 
 
 if __name__ == "__main__":
