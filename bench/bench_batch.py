@@ -97,8 +97,10 @@ def bench_videos(detector_args: list[str], tmp: Path, folder: Path) -> None:
     r = run_one(folder, "local", 1, detector_args, vtmp)
     recs = [json.loads(x) for x in (vtmp / "local-1.jsonl").read_text().splitlines()]
     dur = sum(x.get("duration", 0.0) for x in recs if x.get("kind") == "video")
-    print(f"\nvideos: {len(vids)} files, {dur:.1f} s of video in {r['wall']:.1f} s wall"
-          f" = {r['wall'] / dur if dur else float('nan'):.2f} s per second of video (1 worker)")
+    print(
+        f"\nvideos: {len(vids)} files, {dur:.1f} s of video in {r['wall']:.1f} s wall"
+        f" = {r['wall'] / dur if dur else float('nan'):.2f} s per second of video (1 worker)"
+    )
 
 
 def main() -> None:
@@ -128,9 +130,13 @@ def main() -> None:
         if args.limit:
             source = tmp / "manifest.txt"
             source.write_text("".join(f"{p}\n" for p in sorted(IMAGES.glob("*.jpg"))[: args.limit]))
-        print(f"inputs: {source}  detector args: {' '.join(detector_args) or '(default)'}  cpus: {os.cpu_count()}"
-              f"  load avg: {os.getloadavg()[0]:.1f}")
-        print(f"{'engine':7} {'workers':>7} {'images':>6} {'wall s':>7} {'images/s':>9} {'steady/s':>9} {'peak RSS MB':>12}")
+        print(
+            f"inputs: {source}  detector args: {' '.join(detector_args) or '(default)'}  cpus: {os.cpu_count()}"
+            f"  load avg: {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"{'engine':7} {'workers':>7} {'images':>6} {'wall s':>7} {'images/s':>9} {'steady/s':>9} {'peak RSS MB':>12}"
+        )
         rows = {}
         for engine in args.engines.split(","):
             for w in (int(x) for x in args.workers.split(",")):
@@ -138,8 +144,11 @@ def main() -> None:
                 rows[(engine, w)] = r
                 s = r["summary"]
                 steady = f"{r['steady']:.2f}" if r["steady"] else "-"
-                print(f"{engine:7} {w:>7} {s['images']:>6} {r['wall']:>7.1f} {s['images_per_s']:>9.2f} {steady:>9}"
-                      f" {r['peak_rss'] / 2**20:>12.0f}", flush=True)
+                print(
+                    f"{engine:7} {w:>7} {s['images']:>6} {r['wall']:>7.1f} {s['images_per_s']:>9.2f} {steady:>9}"
+                    f" {r['peak_rss'] / 2**20:>12.0f}",
+                    flush=True,
+                )
         for engine in args.engines.split(","):
             a, b = rows.get((engine, 1)), rows.get((engine, 2))
             if a and b:

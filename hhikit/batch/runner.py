@@ -191,7 +191,9 @@ def run_batch(cfg: BatchConfig) -> Summary:
     from hhikit.perception.base import available_detectors
 
     if spec.detector and spec.detector not in available_detectors():
-        raise ConfigError(f"unknown detector {spec.detector!r}; available: {', '.join(available_detectors()) or 'none'}")
+        raise ConfigError(
+            f"unknown detector {spec.detector!r}; available: {', '.join(available_detectors()) or 'none'}"
+        )
 
     summary = Summary(out=str(cfg.out))
     t0 = time.perf_counter()

@@ -126,7 +126,9 @@ class Worker:
 
         self.spec = spec
         try:
-            self.pipeline = Pipeline(PipelineConfig(detector=spec.detector, detector_options=dict(spec.detector_options)))
+            self.pipeline = Pipeline(
+                PipelineConfig(detector=spec.detector, detector_options=dict(spec.detector_options))
+            )
         except HHIError as exc:
             raise FatalWorkerError(f"cannot build the image pipeline: {exc}") from None
         limit_threads(spec.threads)  # again, for libraries the pipeline just loaded

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PLUGIN, ROOT
+from batch_corpus import PLUGIN, ROOT
 
 pytest.importorskip("ray")
 
@@ -37,7 +37,9 @@ def test_ray_engine_streams_one_record_per_input_to_one_file(tmp_path, example_i
     (src / "sub" / "bad.jpg").write_bytes(b"GIF89a broken")
     (src / "zero.png").write_bytes(b"")
     out = tmp_path / "r.jsonl"
-    out.write_bytes((json.dumps({"schema": "hhikit/1", "path": str(src / "salute.jpg"), "error": None}) + "\n").encode())
+    out.write_bytes(
+        (json.dumps({"schema": "hhikit/1", "path": str(src / "salute.jpg"), "error": None}) + "\n").encode()
+    )
 
     rc, stdout, stderr = _hhi_batch(str(src), "--out", str(out), "--engine", "ray", "--workers", "2",
                                     "--plugin", PLUGIN, "--detector", "hog", "--no-progress", "--summary-json")  # fmt: skip

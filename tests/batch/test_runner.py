@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from conftest import build_corpus, hog_spec
+from batch_corpus import build_corpus, hog_spec
 
 from hhikit.batch import BatchConfig, run_batch
 from hhikit.errors import HHIError

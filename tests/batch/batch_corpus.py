@@ -1,5 +1,7 @@
-"""Fixtures of the batch tests: a corpus of good and hostile inputs built on the fly, and the
-worker spec every test uses (the OpenCV HOG detector: real, fast, and always installed)."""
+"""Helpers of the batch tests: a corpus of good and hostile inputs built on the fly, and the
+worker spec every test uses (the OpenCV HOG detector: real, fast, and always installed).
+(Not named conftest.py: a second `conftest` module would shadow tests/conftest.py for the
+tests that import helpers from it.)"""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from hhikit.batch.worker import WorkerSpec, video_pipeline_class
@@ -90,7 +91,11 @@ def build_corpus(root: Path) -> Corpus:
     good_a = good("good.jpg", jpg, "jpeg")
     good("nested/deeper/good.png", png, "png in a subfolder")
     frames = [base, base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
-    good("anim.gif", _encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0), "animated gif")
+    good(
+        "anim.gif",
+        _encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0),
+        "animated gif",
+    )
     deep = (np.asarray(base.convert("L"), dtype=np.uint16) * 257).astype(np.uint16)
     good("deep16.png", _encode(Image.fromarray(deep), "PNG"), "16-bit png")
     good("cmyk.jpg", _encode(base.convert("CMYK"), "JPEG"), "cmyk jpeg")
@@ -138,8 +143,3 @@ def build_corpus(root: Path) -> Corpus:
     os.symlink(root, root / "nested" / "up")
     c.ignored = ["notes.txt", "fifo.jpg"]
     return c
-
-
-@pytest.fixture
-def corpus(tmp_path) -> Corpus:
-    return build_corpus(tmp_path / "corpus")
