@@ -31,6 +31,7 @@ class PipelineConfig:
 
     detector: str | None = None
     detector_options: dict[str, Any] = field(default_factory=dict)
+    objects: bool = True  # fill ImageResult.objects when the detector has detect_objects
     # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
     # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
     interactiveness: str | None = None
@@ -49,10 +50,17 @@ class Pipeline:
             if self.config.interactiveness == ""
             else get_interactiveness(self.config.interactiveness, **self.config.interactiveness_options)
         )
-        self.stages: list[tuple[str, Stage]] = [("people", self._people), ("pairs", self._pairs)]
+        self.stages: list[tuple[str, Stage]] = [("people", self._people)]
+        if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
+            self.stages.append(("objects", self._objects))
+        self.stages.append(("pairs", self._pairs))
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
+
+    def _objects(self, image: np.ndarray, result: ImageResult) -> None:
+        """Context objects (COCO-80 labels) when the detector also finds objects."""
+        result.objects = self.detector.detect_objects(image)
 
     def _pairs(self, image: np.ndarray, result: ImageResult) -> None:
         result.pairs = build_pairs(result.people, self.interactiveness, self.config.nis_threshold)

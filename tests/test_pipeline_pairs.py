@@ -77,3 +77,37 @@ def test_pairs_with_unknown_people_are_skipped(bad: int) -> None:
     img = np.zeros((50, 50, 3), np.uint8)
     r = ImageResult("x", 50, 50, people=[Person(0, [0, 0, 10, 10], 1.0)], pairs=[Pair(0, bad, 0.5)])
     assert (PairAnnotator().annotate(img, r) == img).all()
+
+
+@pytest.fixture(scope="module")
+def real_pipeline() -> Pipeline:
+    """The default pipeline (real person detector, shipped interactiveness model)."""
+    from hhikit.errors import ModelUnavailable
+
+    try:
+        return Pipeline(PipelineConfig())
+    except ModelUnavailable as exc:
+        pytest.skip(f"default person detector unavailable: {exc}")
+
+
+def test_pairs_stage_on_real_handshake_photo(real_pipeline: Pipeline) -> None:
+    """Two men shaking hands (bundled example): one pair, kept by NIS, the two facing each
+    other with hands touching, and the pair's geometry consistent with its people."""
+    from tests.conftest import EXAMPLES
+
+    r = real_pipeline.analyze(EXAMPLES / "handshake.jpg")
+    assert r.ok and len(r.people) == 2 and [(p.a, p.b) for p in r.pairs] == [(0, 1)]
+    pair = r.pairs[0]
+    assert not pair.suppressed and pair.interactiveness > real_pipeline.interactiveness.threshold
+    g = pair.geometry
+    assert g["mutual_facing"] == 1.0 and g["hand_contacts"] >= 1 and g["min_hand_dist"] < 0.25
+    a, b = r.people
+    assert g["iou"] == pytest.approx(_iou(a.box, b.box), rel=1e-6)
+    assert g["dx"] * (b.box[0] + b.box[2] - a.box[0] - a.box[2]) >= 0  # sign follows b minus a
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)

@@ -7,4 +7,5 @@ CARD_MODULES: list[str] = [
     "hhikit.perception.mediapipe_backend",
     "hhikit.pairs.interactiveness",
     "hhikit.eval.cards",
+    "hhikit.perception.tfjs_models",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hhikit.pairs.geometry import pair_geometry
+from hhikit.pairs.geometry import pairs_geometry
 from hhikit.pairs.interactiveness import InteractivenessModel
 from hhikit.types import Pair, Person
 
@@ -46,14 +46,8 @@ def build_pairs(
     by_id = sorted(people, key=lambda p: p.id)
     idx = [(i, j) for i in range(len(by_id)) for j in range(i + 1, len(by_id))]
     kps = [_coco17(p) for p in by_id]
-    pairs = [
-        Pair(
-            a=by_id[i].id,
-            b=by_id[j].id,
-            geometry=pair_geometry(by_id[i].box, by_id[j].box, kps[i], kps[j]),
-        )
-        for i, j in idx
-    ]
+    geos = pairs_geometry(np.array([p.box for p in by_id]).reshape(-1, 4), kps, idx)
+    pairs = [Pair(a=by_id[i].id, b=by_id[j].id, geometry=g) for (i, j), g in zip(idx, geos, strict=True)]
     if model is None or not pairs:
         return pairs
     ba = np.stack([by_id[i].box for i, _ in idx])

@@ -38,9 +38,11 @@ _DETECTORS: dict[str, Callable[..., Any]] = {}
 # disables its backend. A new backend adds its module here.
 BACKEND_MODULES: list[str] = [
     "hhikit.perception.mediapipe_backend",
+    "hhikit.perception.tfjs_backend",
+    "hhikit.perception.fusion",
 ]
 
-DEFAULT_DETECTOR = "blazepose"
+DEFAULT_DETECTOR = "fusion"
 
 
 def register_detector(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

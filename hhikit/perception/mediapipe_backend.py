@@ -242,6 +242,15 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _vision() -> Any:
+    """The Tasks vision module, or ``ModelUnavailable`` saying what to install."""
+    try:
+        from mediapipe.tasks.python import vision
+    except ImportError as exc:
+        raise ModelUnavailable(f"the MediaPipe backends need mediapipe (pip install mediapipe==1.2.2): {exc}") from None
+    return vision
+
+
 def _as_rgb(image: np.ndarray) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
@@ -441,7 +450,8 @@ class BlazePoseDetector:
     Tasks thresholds; ``crops="auto"`` also scans two overlapping crops and merges
     duplicates; ``min_score`` drops people whose mean COCO-17 keypoint score is lower.
     ``faces=True`` runs the full-range face detector and gives each person the face at
-    their head (``Person.face``); ``hands=True`` runs the hand landmarker on the whole
+    their head (``Person.face``) and, with ``face_crops``, looks for a pose again below each
+    face (score >= ``face_crop_min_score``) that no person claimed; ``hands=True`` runs the hand landmarker on the whole
     image and around each wrist and fills ``Person.hands``.
     """
 
@@ -457,8 +467,10 @@ class BlazePoseDetector:
         min_score: float = 0.35,
         faces: bool = True,
         hands: bool = False,
+        face_crops: bool = True,
+        face_crop_min_score: float = 0.6,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if num_poses < 1:
             raise ConfigError(f"blazepose: num_poses must be >= 1, not {num_poses}")
@@ -473,6 +485,7 @@ class BlazePoseDetector:
             min_pose_presence_confidence=float(min_presence),
         )
         self._task = _TaskHolder(lambda: vision.PoseLandmarker.create_from_options(options), "blazepose")
+        self.face_crops, self.face_crop_min_score = bool(face_crops), float(face_crop_min_score)
         self.face_detector = FaceDetector() if faces else None
         self.hand_detector = HandDetector() if hands else None
 
@@ -487,14 +500,54 @@ class BlazePoseDetector:
         return out
 
     def detect(self, image: np.ndarray) -> list[Person]:
-        h, w = np.asarray(image).shape[:2]
-        people = [p for a in self.poses(image) if (p := person_from_pose33(a, w, h)) is not None]
-        people = sort_and_number([p for p in dedupe(people) if p.score >= self.min_score])
-        if self.face_detector is not None and people:
-            assign_faces(people, self.face_detector.faces(image))
+        rgb = _as_rgb(image)
+        h, w = rgb.shape[:2]
+        people = [p for a in self.poses(rgb) if (p := person_from_pose33(a, w, h)) is not None]
+        people = [p for p in dedupe(people) if p.score >= self.min_score]
+        if self.face_detector is not None:
+            faces = self.face_detector.faces(rgb)
+            assign_faces(people, faces)
+            if self.face_crops:
+                people += self._poses_at_faces(rgb, people, faces)
+        people = sort_and_number(people)
         if self.hand_detector is not None and people:
-            assign_hands(people, self.hand_detector.hands(image, people))
+            assign_hands(people, self.hand_detector.hands(rgb, people))
         return people
+
+    def _poses_at_faces(self, rgb: np.ndarray, people: list[Person], faces: list[Face]) -> list[Person]:
+        """Look again for the person below each face no pose claimed: scan a window around
+        the body the face implies and keep a pose whose head fits that face."""
+        h, w = rgb.shape[:2]
+        claimed = [p.face for p in people if p.face is not None]
+        found: list[Person] = []
+        for f in faces:
+            if f.score < self.face_crop_min_score or any(np.allclose(f.box, c) for c in claimed):
+                continue
+            x1, y1, x2, y2 = f.box
+            fw, fh, cx = x2 - x1, y2 - y1, (x1 + x2) / 2
+            half = max(2.5 * fw, 16.0)
+            win = (
+                int(max(0, cx - half)),
+                int(max(0, y1 - 1.0 * fh)),
+                int(min(w, cx + half)),
+                int(min(h, y1 + 6.0 * fh)),
+            )
+            if win[2] - win[0] < 16 or win[3] - win[1] < 16:
+                continue
+            res = self._task.run(rgb[win[1] : win[3], win[0] : win[2]])
+            cands = []
+            for lms in res.pose_landmarks:
+                a = _landmarks_to_array(lms, win[2] - win[0], win[3] - win[1], win[0], win[1])
+                p = person_from_pose33(a, w, h)
+                if p is None or p.score < self.min_score:
+                    continue
+                if assign_faces([p], [f]) and not any(same_pose(p, q) for q in people + found):
+                    cands.append(p)
+            if cands:
+                best = max(cands, key=lambda p: p.score)
+                best.sources = ["blazepose", "faces"]
+                found.append(best)
+        return found
 
     def close(self) -> None:
         self._task.close()
@@ -560,7 +613,7 @@ class FaceDetector:
         min_score: float = 0.5,
         min_suppression: float = 0.3,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if model not in ("face-full-range", "face-short-range"):
             raise ConfigError(f"faces: model must be face-full-range or face-short-range, not {model!r}")
@@ -734,7 +787,7 @@ class HandDetector:
         min_presence: float = 0.3,
         upscale: float = 3.0,
     ) -> None:
-        from mediapipe.tasks.python import vision
+        vision = _vision()
 
         if num_hands < 1:
             raise ConfigError(f"hands: num_hands must be >= 1, not {num_hands}")
@@ -772,6 +825,10 @@ class HandDetector:
 
     def detect_hands(self, image: np.ndarray, people: list[Person] | None = None) -> list[Hand]:
         return self.hands(image, people)
+
+    def detect(self, image: np.ndarray) -> list[Person]:
+        """Hands alone are not people: say how to get hands on people instead."""
+        raise ConfigError("'hands' is not a person detector; use detector 'blazepose' with hands=True")
 
     def close(self) -> None:
         self._task.close()

@@ -26,21 +26,68 @@ import numpy as np
 from hhikit.errors import ConfigError
 from hhikit.eval.ap import average_precision
 from hhikit.pairs.datasets import PairSet, load_vcoco_files
-from hhikit.pairs.interactiveness import TRANSFER_FEATURES, GeometryInteractiveness, geometry_inputs
+from hhikit.pairs.features import BOX_FEATURES, box_features
+from hhikit.pairs.interactiveness import GeometryInteractiveness, geometry_inputs, reference_values
 
 
 @dataclass
 class GeometryTrainConfig:
-    """Chosen on V-COCO val (train -> val AP; docs/pairs.md has the table): the coarse map
-    (``map_cells`` 4 or 8) lowered val AP, so the shipped model uses box features only."""
+    """Chosen on V-COCO val (train -> val; docs/pairs.md has the tables): the coarse map
+    (``map_cells`` 4 or 8) lowered val AP, so box features only; all 11 box features beat
+    the 7 ``TRANSFER_FEATURES`` on the val person-object pairs (the human-human proxy).
+
+    ``prior_weight`` is the weight of the box-IoU rank prior (``GeometryInteractiveness.mix_prior``);
+    ``None`` chooses it in ``train_from_vcoco`` on the held-out person-object pairs, on a
+    grid of step ``prior_step``."""
 
     hidden: int = 32
     steps: int = 300
     lr: float = 1e-2
     weight_decay: float = 1e-2
     map_cells: int = 0
-    features: tuple[str, ...] = TRANSFER_FEATURES
+    features: tuple[str, ...] = BOX_FEATURES
     seed: int = 0
+    prior_weight: float | None = None
+    prior_step: float = 0.05
+
+
+MIN_SELECTION_PAIRS = 20  # fewer held-out person-object pairs (of either label): select on all pairs
+
+
+def _iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    return box_features(boxes_a, boxes_b)[:, BOX_FEATURES.index("iou")].astype(np.float64)
+
+
+def attach_prior(model: GeometryInteractiveness, data: PairSet, prior_weight: float) -> GeometryInteractiveness:
+    """Give ``model`` the IoU rank prior: reference values of its own MLP scores and of the
+    box IoU over ``data`` (its training pairs), and the mixing weight."""
+    model.prior_weight = 0.0
+    model.score_ref = reference_values(model.score(data.boxes_a, data.boxes_b))
+    model.iou_ref = reference_values(_iou(data.boxes_a, data.boxes_b))
+    model.prior_weight = float(prior_weight)
+    return model
+
+
+def choose_prior_weight(
+    model: GeometryInteractiveness, held: PairSet, step: float = 0.05
+) -> tuple[float, str, dict[str, float]]:
+    """The IoU prior weight in {0, step, ..., 1} with the highest AP on the held-out
+    person-object pairs (our human-human proxy; all held-out pairs when it has fewer than
+    ``MIN_SELECTION_PAIRS`` of a label); ties go to the smaller weight. ``model`` must
+    already carry its reference values (``attach_prior``)."""
+    sel = held.b_is_person
+    n_pos, n_neg = int(held.labels[sel].sum()), int((held.labels[sel] == 0).sum())
+    desc = "held-out person-object pairs"
+    if min(n_pos, n_neg) < MIN_SELECTION_PAIRS:
+        sel, desc = np.ones(len(held), dtype=bool), "all held-out pairs (too few person-object pairs)"
+    saved, model.prior_weight = model.prior_weight, 0.0
+    p = model.score(held.boxes_a[sel], held.boxes_b[sel]).astype(np.float64)
+    model.prior_weight = saved
+    iou = _iou(held.boxes_a[sel], held.boxes_b[sel])
+    grid = np.round(np.arange(0.0, 1.0 + 1e-9, step), 4)
+    aps = {f"{w:g}": round(average_precision(model.mix_prior(p, iou, w), held.labels[sel]), 4) for w in grid}
+    best = max(grid, key=lambda w: (aps[f"{w:g}"], -w))
+    return float(best), desc, aps
 
 
 def choose_threshold(scores: np.ndarray, labels: np.ndarray, target_recall: float = 0.95) -> float:
@@ -125,17 +172,30 @@ def train_from_vcoco(
     everything = PairSet.concat(parts)
     if model == "geometry":
         cfg = GeometryTrainConfig(seed=seed, **options)
-        first = train_geometry(fit, cfg)
+        first = attach_prior(train_geometry(fit, cfg), fit, 0.0)
+        mlp_held = first.score(held.boxes_a, held.boxes_b)
+        if cfg.prior_weight is None:
+            weight, sel_desc, sel_aps = choose_prior_weight(first, held, cfg.prior_step)
+        else:
+            weight, sel_desc, sel_aps = float(cfg.prior_weight), "given", {}
+        first.prior_weight = weight
         s = first.score(held.boxes_a, held.boxes_b)
         thr = choose_threshold(s, held.labels, target_recall)
-        final = train_geometry(everything, cfg)
+        final = attach_prior(train_geometry(everything, cfg), everything, weight)
         final.threshold = thr
         final.meta = {
             "trained_on": ",".join(Path(f).name for f in files),
             "seed": str(seed),
             "threshold_rule": f"{target_recall:.0%} recall on {held_desc}",
+            "prior_rule": f"IoU prior weight {weight:g}: best AP on {sel_desc} of {held_desc}",
         }
         final.save(out)
+        extra = {
+            "heldout_mlp_ap": round(average_precision(mlp_held, held.labels), 4),
+            "prior_weight": weight,
+            "prior_selected_on": sel_desc,
+            "prior_selection_ap": sel_aps,
+        }
     elif model == "tin":
         from hhikit.pairs.tin import TinTrainConfig, train_tin
 
@@ -146,6 +206,7 @@ def train_from_vcoco(
         final = train_tin(everything.boxes_a, everything.boxes_b, everything.labels, config=tcfg)
         final.threshold = thr
         final.save(out)
+        extra = {}
     else:
         raise ConfigError(f"unknown interactiveness model {model!r} (geometry or tin)")
     pos = held.labels == 1
@@ -167,6 +228,7 @@ def train_from_vcoco(
         "heldout_precision_at_threshold": round(prec, 4),
         "seconds": round(time.perf_counter() - t0, 1),
         "seed": seed,
+        **extra,
     }
 
 

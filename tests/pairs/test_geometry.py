@@ -76,3 +76,38 @@ def test_keypoint_values_absent_without_keypoints() -> None:
     g = pair_geometry([0, 0, 10, 20], [5, 0, 15, 20])
     assert "facing_a" not in g and "hand_contacts" not in g
     assert all(isinstance(v, float) for v in g.values())
+
+
+def test_pairs_geometry_equals_pair_geometry() -> None:
+    """The vectorised many-pairs path gives the same keys and values as the per-pair one:
+    random boxes (some swapped or degenerate), keypoints partly visible or missing."""
+    from hhikit.pairs.geometry import pairs_geometry
+
+    rng = np.random.default_rng(3)
+    n = 9
+    boxes = rng.uniform(0, 400, (n, 4))
+    boxes[:, 2:] = boxes[:, :2] + rng.uniform(20, 200, (n, 2))
+    boxes[1] = boxes[1][[2, 3, 0, 1]]  # corners given the other way round
+    boxes[2, 2] = boxes[2, 0]  # zero width
+    boxes[3] = boxes[4]  # identical boxes
+    kps: list[np.ndarray | None] = []
+    for i in range(n):
+        if i % 4 == 3:
+            kps.append(None)
+            continue
+        b = np.sort(boxes[i].reshape(2, 2), axis=0).ravel()
+        kp = np.c_[rng.uniform(b[0] - 30, b[2] + 30, 17), rng.uniform(b[1], b[3], 17), rng.uniform(0, 1, 17)]
+        kps.append(kp)
+    boxes[0], boxes[5] = [60, 0, 140, 200], [90, 0, 170, 200]  # two close people facing each other
+    kps[0], kps[5] = _person_kp(100, 0, "right"), _person_kp(130, 0, "left")
+    idx = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    many = pairs_geometry(boxes, kps, idx)
+    assert len(many) == len(idx)
+    for (i, j), g in zip(idx, many, strict=True):
+        ref = pair_geometry(boxes[i], boxes[j], kps[i], kps[j])
+        assert list(g) == list(ref), (i, j)
+        np.testing.assert_allclose([g[k] for k in ref], list(ref.values()), rtol=1e-9, atol=1e-12, err_msg=str((i, j)))
+    assert any(g.get("hand_contacts", 0) > 0 for g in many) and any(g.get("mutual_facing") == 1 for g in many)
+    assert any(g.get("a_hand_in_b_box", 0) > 0 for g in many)
+    assert pairs_geometry(boxes, kps, []) == []
+    assert pairs_geometry(boxes[:2], None, [(0, 1)])[0].keys() == box_geometry(boxes[0], boxes[1]).keys()

@@ -9,7 +9,7 @@ from hhikit.types import Pair, Person
 
 def _people() -> list[Person]:
     return [
-        Person(2, [500, 0, 560, 200], 0.7),
+        Person(2, [1100, 0, 1160, 200], 0.7),
         Person(0, [60, 0, 140, 200], 0.9, keypoints=person_kp(100, 0, "right")),
         Person(1, [120, 0, 200, 200], 0.8, keypoints=person_kp(160, 0, "left")),
     ]

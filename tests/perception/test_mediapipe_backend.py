@@ -95,8 +95,13 @@ def test_bundle_writer_is_reproducible(tmp_path):
 # ------------------------------------------------------------------ BlazePose
 
 
-def test_blazepose_is_default_detector():
-    assert DEFAULT_DETECTOR == "blazepose"
+def test_blazepose_is_registered_and_fusion_is_default_detector():
+    # fusion (MoveNet + CenterNet + faces, branch perception-tfjs) became the default
+    # people finder once it met the >= 90% two-people target on the dev images
+    from hhikit.perception.base import available_detectors
+
+    assert "blazepose" in available_detectors()
+    assert DEFAULT_DETECTOR == "fusion"
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -152,7 +157,7 @@ def test_blazepose_rejects_non_images(pose):
 
 def test_blazepose_options(pose):
     img = read_image(EXAMPLES / "handshake.jpg")
-    one = get_detector("blazepose", num_poses=1, crops="none")
+    one = get_detector("blazepose", num_poses=1, crops="none", face_crops=False)
     try:
         assert len(one.detect(img)) == 1
     finally:
@@ -163,6 +168,32 @@ def test_blazepose_options(pose):
         get_detector("blazepose", crops="sideways")
     with pytest.raises(ConfigError):
         get_detector("blazepose", nonsense=1)
+
+
+def test_blazepose_face_crops_add_people_with_faces(pose):
+    plain = get_detector("blazepose", face_crops=False)
+    added = 0
+    try:
+        for stem in ["066017", "071225", "121005"]:
+            img = read_image(shared_path("waldo_and_wenda", "images", f"{stem}.jpg"))
+            before, after = plain.detect(img), pose.detect(img)
+            assert len(after) >= len(before)
+            added += len(after) - len(before)
+            for p in after:
+                if not any(np.allclose(p.box, q.box) for q in before):
+                    assert p.face is not None and p.keypoints.shape == (17, 3)
+    finally:
+        plain.close()
+    assert added >= 1
+
+
+def test_missing_models_raise_model_unavailable(tmp_path, monkeypatch):
+    from hhikit.errors import ModelUnavailable
+
+    monkeypatch.setenv("HHIKIT_HOME", str(tmp_path))
+    for name in ["blazepose", "faces", "hands"]:
+        with pytest.raises(ModelUnavailable, match="hhi models setup"):
+            get_detector(name)
 
 
 def test_crop_windows_cover_the_image():
@@ -352,7 +383,7 @@ def _hhi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_cli_analyze_json_shape():
-    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json")
+    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--json", "--detector", "blazepose")
     assert res.returncode == 0, res.stderr
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert len(lines) == 1
@@ -398,6 +429,13 @@ def test_cli_analyze_out_writes_annotated_png(tmp_path):
     orig = read_image(EXAMPLES / "handshake.jpg")
     assert png.shape == orig.shape
     assert (np.abs(png.astype(int) - orig.astype(int)).sum(axis=2) > 60).mean() > 0.01  # skeletons drawn
+
+
+def test_cli_analyze_with_hands_detector_gives_clear_error_records():
+    res = _hhi("analyze", str(EXAMPLES / "handshake.jpg"), "--detector", "hands", "--json")
+    assert res.returncode == 1
+    rec = json.loads(res.stdout)
+    assert rec["error"]["type"] == "ConfigError" and "not a person detector" in rec["error"]["message"]
 
 
 def test_cli_models_verify_passes_for_mediapipe_cards():

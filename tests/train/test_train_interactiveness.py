@@ -61,6 +61,12 @@ def test_train_from_vcoco_writes_weights_and_report(tmp_path: Path) -> None:
     m = GeometryInteractiveness.load(out)
     assert m.threshold == pytest.approx(rep["nis_threshold"], abs=1e-4)
     assert m.meta["trained_on"] == "a.json,b.json"
+    # no person objects in this data: the IoU prior weight is chosen on all held-out pairs
+    assert rep["prior_selected_on"].startswith("all held-out pairs") and len(rep["prior_selection_ap"]) == 21
+    assert rep["prior_selection_ap"][f"{rep['prior_weight']:g}"] == max(rep["prior_selection_ap"].values())
+    assert m.prior_weight == pytest.approx(rep["prior_weight"]) and "IoU prior" in m.meta["prior_rule"]
+    fixed = train_from_vcoco([a, b], tmp_path / "fixed.npz", steps=50, prior_weight=0.0)
+    assert fixed["prior_weight"] == 0.0 and GeometryInteractiveness.load(tmp_path / "fixed.npz").prior_weight == 0.0
     one = train_from_vcoco([a], tmp_path / "one.npz", steps=20)
     assert "20%" in one["heldout"] and 0 < one["heldout_pairs"] < 160
 
