@@ -183,6 +183,74 @@ def run_models_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+# ---------------------------------------------------------------- batch
+
+
+def add_batch(sub: Any) -> None:
+    p = sub.add_parser("batch", help="analyse a folder or manifest into one resumable JSON Lines file")
+    p.add_argument("input", help="a folder (walked recursively), a manifest (one path per line, or CSV with a 'path' column)")
+    p.add_argument("--out", required=True, type=Path, help="results file (JSON Lines); a rerun skips inputs it holds")
+    p.add_argument("--workers", type=int, default=1, help="worker processes / Ray actors (0: in this process)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local")
+    p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
+    p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    p.add_argument("--detector-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the detector backend (value parsed as JSON when it can be)")
+    p.add_argument("--plugin", action="append", default=[], help="module to import in every worker first (registers backends)")
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
+    p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
+    p.add_argument("--fsync-every", type=float, default=1.0, help="seconds between fsyncs of the results file (0: every record)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--summary-json", action="store_true", help="print the summary as JSON on stdout")
+    p.set_defaults(func=run_batch)
+
+
+def _key_values(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from hhikit.batch import BatchConfig, WorkerSpec
+    from hhikit.batch import run_batch as batch
+    from hhikit.errors import HHIError
+
+    try:
+        detector_options = _key_values(args.detector_option)
+    except ValueError as exc:
+        _print_err(f"--detector-option: {exc}")
+        return 2
+    cfg = BatchConfig(
+        source=args.input,
+        out=str(args.out),
+        workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        chunksize=args.chunksize,
+        fsync_every=args.fsync_every,
+        threads=args.threads,
+        progress=not args.no_progress,
+        spec=WorkerSpec(detector=args.detector, detector_options=detector_options, plugins=list(args.plugin)),
+    )
+    try:
+        summary = batch(cfg)
+    except HHIError as exc:
+        _print_err(str(exc))
+        return 2
+    print(summary.text(), file=sys.stderr)
+    if args.summary_json:
+        print(json.dumps(summary.to_dict()))
+    return 1 if summary.failed else 0
+
+
 # ---------------------------------------------------------------- eval
 
 
@@ -593,6 +661,7 @@ def run_train_video(args: argparse.Namespace) -> int:
 COMMANDS: list[Callable[[Any], None]] = [
     add_analyze,
     add_models,
+    add_batch,
     add_eval,
     add_app,
     add_report,

@@ -1,0 +1,137 @@
+"""The one JSON Lines results file of a batch run: append-only, single writer, resumable.
+
+Guarantees (see docs/batch.md, "Resume and durability"):
+
+* Only the parent process writes, holding an exclusive ``flock`` on the file, so two runs
+  can never interleave lines in one file.
+* Each record is one line, written with a single ``os.write`` on an ``O_APPEND``
+  descriptor (a short write is completed by further appends before anything else is
+  written). A killed process therefore leaves at most one torn line, always the last, and a
+  torn line never ends in ``\\n`` (JSON text has no raw newlines).
+* ``fsync`` runs every ``fsync_every`` seconds (default 1 s; 0 = after every record) and at
+  the end. A SIGKILL loses nothing already written (the page cache outlives the process);
+  an OS crash or power loss can lose at most the last unsynced interval, whose inputs
+  the next run simply processes again.
+* On open, complete lines are read to know which inputs are done; a torn tail (bytes
+  after the last ``\\n``) is cut off with ``ftruncate`` at that offset. Complete records are
+  never rewritten, moved or reordered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hhikit.batch.inputs import key_hash
+from hhikit.errors import ConfigError
+
+
+@dataclass
+class ResumeState:
+    """What an existing results file already holds."""
+
+    done: set[int] = field(default_factory=set)
+    records: int = 0
+    torn_bytes: int = 0
+    bad_lines: int = 0
+
+
+def encode_line(line: str) -> bytes:
+    """A record line as UTF-8 bytes ending in one newline.
+
+    A path with undecodable bytes (lone surrogates, PEP 383) cannot be UTF-8: such a record
+    is re-serialised with ASCII escapes (``"\\udcff"``), which any JSON reader turns back into
+    the same string, and ``os.fsencode`` into the original bytes."""
+    try:
+        return (line + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(json.loads(line), ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+
+
+class ResultWriter:
+    """Append records to ``path``; ``state`` says which inputs an earlier run already recorded."""
+
+    def __init__(self, path: str | os.PathLike[str], fsync_every: float = 1.0) -> None:
+        self.path = Path(path)
+        self.fsync_every = float(fsync_every)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        if created:  # make the new file's name durable too
+            with contextlib.suppress(OSError):
+                dfd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            raise ConfigError(f"{self.path}: another batch run is writing to this file") from None
+        self._last_sync = time.monotonic()
+        self._dirty = False
+        self.written = 0
+        self.state = self._scan()
+
+    def _scan(self) -> ResumeState:
+        """Read complete lines; cut a torn tail. Streams the file: memory is the done-set only."""
+        state = ResumeState()
+        end_of_complete = 0
+        with open(self._fd, "rb", closefd=False) as fh:
+            fh.seek(0)
+            offset = 0
+            for raw in fh:
+                offset += len(raw)
+                if not raw.endswith(b"\n"):
+                    state.torn_bytes = len(raw)
+                    break
+                end_of_complete = offset
+                if not raw.strip():
+                    continue
+                try:
+                    d = json.loads(raw)
+                    state.done.add(key_hash(d["path"]))
+                    state.records += 1
+                except (ValueError, KeyError, TypeError):
+                    state.bad_lines += 1  # never written by us; left as it is, ignored
+        if state.torn_bytes:
+            os.ftruncate(self._fd, end_of_complete)
+            os.fsync(self._fd)
+        return state
+
+    def write(self, line: str) -> None:
+        data = encode_line(line)
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        self.written += 1
+        self._dirty = True
+        if self.fsync_every <= 0 or time.monotonic() - self._last_sync >= self.fsync_every:
+            self.sync()
+
+    def sync(self) -> None:
+        if self._dirty:
+            os.fsync(self._fd)
+            self._dirty = False
+        self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            self.sync()
+        os.close(self._fd)  # releases the lock
+        self._fd = -1
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,252 @@
+"""``run_batch``: list inputs, skip what the results file already holds, process the rest on
+an engine, append one record per input, report progress and a summary."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hhikit.batch.inputs import input_key, iter_inputs, key_hash
+from hhikit.batch.output import ResultWriter
+from hhikit.batch.worker import WorkerSpec, load_plugins
+from hhikit.errors import ConfigError, HHIError
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class BatchConfig:
+    """Options of a batch run; ``hhi batch`` mirrors them."""
+
+    source: str
+    out: str
+    workers: int = 1
+    engine: str = "local"
+    ray_address: str | None = None
+    chunksize: int = 4
+    fsync_every: float = 1.0
+    threads: int | None = None  # per worker; default 1 when workers > 1, else library default
+    progress: bool = True
+    spec: WorkerSpec = field(default_factory=WorkerSpec)
+
+
+@dataclass
+class Summary:
+    """What a run did. ``rate`` counts records written per second of wall time."""
+
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0  # already recorded by an earlier run
+    duplicates: int = 0  # a second name (symlink, repeated manifest line) of an input
+    images: int = 0
+    videos: int = 0
+    wall: float = 0.0
+    stage_totals: dict[str, float] = field(default_factory=dict)
+    repaired_tail_bytes: int = 0
+    out: str = ""
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def rate(self) -> float:
+        return self.processed / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def images_per_s(self) -> float:
+        return self.images / self.wall if self.wall > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "out": self.out,
+            "done": self.done,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "duplicates": self.duplicates,
+            "images": self.images,
+            "videos": self.videos,
+            "wall_s": round(self.wall, 3),
+            "records_per_s": round(self.rate, 3),
+            "images_per_s": round(self.images_per_s, 3),
+            "stage_totals_s": {k: round(v, 3) for k, v in sorted(self.stage_totals.items())},
+            "repaired_tail_bytes": self.repaired_tail_bytes,
+        }
+
+    def text(self) -> str:
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.stage_totals.items())) or "none"
+        lines = [
+            f"batch: {self.done} done, {self.failed} failed, {self.skipped} skipped (already in {self.out})"
+            + (f", {self.duplicates} duplicate names" if self.duplicates else ""),
+            f"batch: {self.processed} records in {self.wall:.1f}s = {self.rate:.2f}/s"
+            f" ({self.images} images = {self.images_per_s:.2f} images/s, {self.videos} videos)",
+            f"batch: time per stage, summed over workers: {stages}",
+        ]
+        if self.repaired_tail_bytes:
+            lines.append(f"batch: cut a torn last line ({self.repaired_tail_bytes} bytes) left by an interrupted run")
+        return "\n".join(lines)
+
+
+class _Listing:
+    """Streams new inputs (resolved, deduplicated, not yet recorded); counts what it drops.
+    A listing error (e.g. a manifest without a path column) is kept and re-raised by the run."""
+
+    def __init__(self, source: str, done: set[int]) -> None:
+        self.source = source
+        self.done = done
+        self.seen: set[int] = set()
+        self.skipped = 0
+        self.duplicates = 0
+        self.listed = 0
+        self.error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for path in iter_inputs(self.source):
+                self.listed += 1
+                key = input_key(path)
+                h = key_hash(key)
+                if h in self.done:
+                    self.skipped += 1
+                elif h in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen.add(h)
+                    yield key
+        except Exception as exc:
+            self.error = exc
+
+
+def _count_inputs(source: str, bar: Any) -> None:
+    """Background count of the listing, so the progress bar can show an ETA without the
+    run waiting for a full listing first."""
+    n = 0
+    try:
+        for _ in iter_inputs(source):
+            n += 1
+    except Exception:
+        return
+    bar.total = n
+    bar.refresh()
+
+
+def _progress(cfg: BatchConfig, total: int | None) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="input",
+        file=sys.stderr,
+        disable=not cfg.progress,
+        dynamic_ncols=True,
+        mininterval=0.5,
+        smoothing=0.1,
+    )
+
+
+PART_LINES = 10_000
+
+
+def _write_pending(listing: _Listing, folder: str) -> int:
+    """The inputs still to do, one JSON string per line (ASCII, so any file name survives),
+    in parts of ``PART_LINES`` lines so Ray reads them as a stream of blocks."""
+    os.makedirs(folder, exist_ok=True)
+    n = 0
+    fh = None
+    try:
+        for key in listing:
+            if n % PART_LINES == 0:
+                if fh:
+                    fh.close()
+                fh = open(os.path.join(folder, f"part-{n // PART_LINES:06d}.txt"), "w", encoding="ascii")  # noqa: SIM115
+            fh.write(json.dumps(key, ensure_ascii=True) + "\n")
+            n += 1
+    finally:
+        if fh:
+            fh.close()
+    return n
+
+
+def run_batch(cfg: BatchConfig) -> Summary:
+    """Run a batch to completion (or until killed: a rerun resumes where it stopped)."""
+    if cfg.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {cfg.engine!r}; choose one of {', '.join(ENGINES)}")
+    if not os.path.exists(cfg.source):
+        raise ConfigError(f"{cfg.source}: no such file or folder")
+    spec = cfg.spec
+    workers = max(0, int(cfg.workers))
+    if spec.threads is None:
+        spec.threads = cfg.threads or (1 if workers > 1 else None)
+    # Fail fast in the parent for a bad plugin or detector name, without loading any model.
+    load_plugins(spec.plugins)
+    from hhikit.perception.base import available_detectors
+
+    if spec.detector and spec.detector not in available_detectors():
+        raise ConfigError(
+            f"unknown detector {spec.detector!r}; available: {', '.join(available_detectors()) or 'none'}"
+        )
+
+    summary = Summary(out=str(cfg.out))
+    t0 = time.perf_counter()
+    with ResultWriter(cfg.out, fsync_every=cfg.fsync_every) as writer:
+        summary.repaired_tail_bytes = writer.state.torn_bytes
+        listing = _Listing(cfg.source, writer.state.done)
+        pending_file = None
+        if cfg.engine == "ray":
+            out = Path(cfg.out)
+            for stale in glob.glob(str(out.parent / f".{out.name}.pending.*")):
+                shutil.rmtree(stale, ignore_errors=True)  # we hold the results file's lock: no other run uses them
+            pending_file = str(out.parent / f".{out.name}.pending.{os.getpid()}")
+            n = _write_pending(listing, pending_file)
+            bar = _progress(cfg, listing.listed)
+            bar.update(listing.skipped + listing.duplicates)
+        else:
+            bar = _progress(cfg, None)
+            if cfg.progress:
+                threading.Thread(target=_count_inputs, args=(cfg.source, bar), daemon=True).start()
+        try:
+            if cfg.engine == "ray":
+                from hhikit.batch.ray_engine import run_ray
+
+                outcomes = run_ray(spec, pending_file, workers or 1, cfg.ray_address) if n else iter(())
+            else:
+                from hhikit.batch.local import run_local
+
+                outcomes = run_local(spec, listing, workers, chunksize=cfg.chunksize)
+            dropped = listing.skipped + listing.duplicates
+            for line, ok, kind, timings in outcomes:
+                writer.write(line)
+                if ok:
+                    summary.done += 1
+                else:
+                    summary.failed += 1
+                if kind == "video":
+                    summary.videos += 1
+                else:
+                    summary.images += 1
+                for k, v in timings.items():
+                    summary.stage_totals[k] = summary.stage_totals.get(k, 0.0) + float(v)
+                now_dropped = listing.skipped + listing.duplicates
+                bar.update(1 + now_dropped - dropped)
+                dropped = now_dropped
+            bar.update(listing.skipped + listing.duplicates - dropped)
+        finally:
+            bar.close()
+            if pending_file:
+                shutil.rmtree(pending_file, ignore_errors=True)
+    if listing.error is not None:
+        err = listing.error
+        raise err if isinstance(err, HHIError) else ConfigError(f"{cfg.source}: cannot list inputs ({err})")
+    summary.skipped = listing.skipped
+    summary.duplicates = listing.duplicates
+    summary.wall = time.perf_counter() - t0
+    return summary

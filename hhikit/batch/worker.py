@@ -1,0 +1,226 @@
+"""One batch worker: builds the pipelines once, turns one input path into one record line.
+
+The same ``Worker`` runs inside a local pool process and inside a Ray actor. Images go to
+``hhikit.pipeline.Pipeline``; videos (and audio files, which fail with a clear message) go
+to ``hhikit.video.VideoPipeline`` when that module is installed. Nothing an input does
+escapes as an exception: every input gives exactly one record.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import stat
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from hhikit.batch.inputs import SNIFF_BYTES, media_kind
+from hhikit.errors import HHIError, InputError, ModelUnavailable, error_record
+
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "HHI_NUM_THREADS",
+)
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment that caps the intra-op threads of native libraries in a new process."""
+    return {k: str(threads) for k in THREAD_ENV_VARS}
+
+
+def limit_threads(threads: int | None) -> None:
+    """Cap intra-op threads in this process (env for libraries not loaded yet, plus
+    torch and OpenCV if they are). Backends that create onnxruntime sessions read
+    ``HHI_NUM_THREADS`` for their ``intra_op_num_threads``."""
+    if not threads:
+        return
+    os.environ.update(thread_env(threads))
+    try:
+        import cv2
+
+        cv2.setNumThreads(threads)
+    except ImportError:
+        pass
+    torch = sys.modules.get("torch")  # not imported here if unused (~200 MB, seconds); torch reads
+    if torch is not None:  # OMP_NUM_THREADS when it is imported later
+        torch.set_num_threads(threads)
+        with_interop = getattr(torch, "set_num_interop_threads", None)
+        if with_interop is not None:
+            try:
+                with_interop(threads)
+            except RuntimeError:
+                pass  # only settable before the first parallel op
+
+
+@dataclass
+class WorkerSpec:
+    """How to build a worker: picklable, sent once to every process or actor."""
+
+    detector: str | None = None
+    detector_options: dict[str, Any] = field(default_factory=dict)
+    plugins: list[str] = field(default_factory=list)  # modules imported first (they register backends)
+    threads: int | None = None  # intra-op threads per worker; None leaves library defaults
+    video_options: dict[str, Any] = field(default_factory=dict)
+
+
+class FatalWorkerError(HHIError):
+    """The pipeline itself cannot be built: every input would fail the same way, so the run stops."""
+
+
+def load_plugins(plugins: list[str]) -> None:
+    for mod in plugins:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            raise FatalWorkerError(f"plugin {mod!r} cannot be imported: {exc}") from None
+
+
+def video_pipeline_class() -> type | None:
+    """``hhikit.video.VideoPipeline`` if that module exists in this install, else ``None``."""
+    try:
+        mod = importlib.import_module("hhikit.video")
+    except ImportError:
+        return None
+    return getattr(mod, "VideoPipeline", None)
+
+
+def probe_media(path: str) -> float:
+    """Open an audio/video container; return its duration in seconds or raise ``InputError``
+    (broken file, audio only, nothing decodable)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                kinds = sorted({s.type for s in container.streams}) or ["no"]
+                raise InputError(f"{path}: no video stream ({', '.join(kinds)} streams only): not a video")
+            s = container.streams.video[0]
+            if next(container.decode(s), None) is None:
+                raise InputError(f"{path}: no decodable video frame")
+            if container.duration:
+                return float(container.duration) / 1_000_000
+            if s.duration and s.time_base:
+                return float(s.duration * s.time_base)
+            return 0.0
+    except InputError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot open as video ({' '.join(str(exc).split())})") from None
+
+
+class Worker:
+    """Holds the models of one process; ``process(path)`` -> ``(line, ok, kind, timings)``."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        limit_threads(spec.threads)
+        load_plugins(spec.plugins)
+        from hhikit.pipeline import Pipeline, PipelineConfig
+
+        self.spec = spec
+        try:
+            self.pipeline = Pipeline(
+                PipelineConfig(detector=spec.detector, detector_options=dict(spec.detector_options))
+            )
+        except HHIError as exc:
+            raise FatalWorkerError(f"cannot build the image pipeline: {exc}") from None
+        limit_threads(spec.threads)  # again, for libraries the pipeline just loaded
+        self._video: Any = None
+        self._video_error: dict[str, str] | None = None
+
+    def _video_pipeline(self) -> Any:
+        if self._video is None and self._video_error is None:
+            cls = video_pipeline_class()
+            if cls is None:
+                self._video_error = ModelUnavailable(
+                    "video analysis needs hhikit.video.VideoPipeline, which this install does not have"
+                ).to_dict()
+            else:
+                # the same person detector as for images, unless video options say otherwise
+                opts = dict(self.spec.video_options)
+                if self.spec.detector:
+                    opts.setdefault("detector", self.spec.detector)
+                    opts.setdefault("detector_options", dict(self.spec.detector_options))
+                try:
+                    try:
+                        self._video = cls(**opts)
+                    except TypeError:  # a VideoPipeline without detector options
+                        self._video = cls(**self.spec.video_options)
+                except HHIError as exc:
+                    self._video_error = error_record(exc)
+        return self._video
+
+    def _image(self, path: str) -> Any:
+        return self.pipeline.analyze(path)
+
+    def _video_record(self, path: str) -> Any:
+        from hhikit.types import VideoResult
+
+        t0 = time.perf_counter()
+        try:
+            duration = probe_media(path)
+        except HHIError as exc:
+            return VideoResult(path=path, error=error_record(exc))
+        probe = time.perf_counter() - t0
+        pipe = self._video_pipeline()
+        if pipe is None:
+            err = dict(self._video_error or {})
+            err["message"] = f"{path}: {err.get('message', 'no video pipeline')}"
+            return VideoResult(path=path, duration=duration, error=err)
+        result = pipe.analyze(path)
+        result.path = path
+        result.timings = {"probe": probe, **result.timings}
+        return result
+
+    def record(self, path: str) -> Any:
+        """One record for one input, never an exception."""
+        from hhikit.types import ImageResult
+
+        kind = "image"
+        try:
+            st = os.stat(path)
+            if stat.S_ISDIR(st.st_mode):
+                raise InputError(f"{path}: is a directory, not an image or video")
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(f"{path}: not a regular file")
+            with open(path, "rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+            kind = media_kind(path, head)
+            return self._video_record(path) if kind == "video" else self._image(path)
+        except Exception as exc:
+            err = _error_dict(path, exc)
+            if kind == "video":
+                from hhikit.types import VideoResult
+
+                return VideoResult(path=path, error=err)
+            return ImageResult(path=path, error=err)
+
+    def process(self, path: str) -> tuple[str, bool, str, dict[str, float]]:
+        from hhikit.types import VideoResult, dumps
+
+        rec = self.record(path)
+        kind = "video" if isinstance(rec, VideoResult) else "image"
+        return dumps(rec), rec.error is None, kind, dict(rec.timings)
+
+
+def _error_dict(path: str, exc: BaseException) -> dict[str, str]:
+    """OS errors as one clear ``InputError`` naming the file; other exceptions keep their
+    type and get the file's name in front of the message."""
+    if isinstance(exc, HHIError):
+        return error_record(exc)
+    if isinstance(exc, FileNotFoundError):
+        return error_record(InputError(f"{path}: no such file (or a dangling symlink)"))
+    if isinstance(exc, PermissionError):
+        return error_record(InputError(f"{path}: permission denied"))
+    if isinstance(exc, OSError):
+        return error_record(InputError(f"{path}: cannot read ({exc.strerror or exc})"))
+    d = error_record(exc)
+    d["message"] = f"{path}: {d['message']}"
+    return d
