@@ -166,7 +166,7 @@ def add_pseudolabel(sub: Any) -> None:
     p.add_argument("--method", choices=("parse", "student"), default="parse")
     p.add_argument("--student", type=Path, default=None, help="student directory (HF layout); default: the store's")
     p.add_argument("--train-student", action="store_true", help="(re)train the default student, then label if --captions")
-    p.add_argument("--pairs", type=int, default=300, help="synthetic pairs the teacher writes for training")
+    p.add_argument("--pairs", type=int, default=200, help="synthetic pairs the teacher writes for training")
     p.add_argument("--epochs", type=float, default=1.0, help="student fine-tuning epochs")
     p.add_argument("--teacher", default="smollm2-135m-instruct", help="teacher model card")
     p.add_argument("--teacher-dir", type=Path, default=None, help="local causal LM directory to use as the teacher")

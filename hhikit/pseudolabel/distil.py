@@ -56,7 +56,7 @@ def student_meta(model_dir: str | Path | None = None) -> dict[str, Any]:
 
 
 def train_student(
-    n_pairs: int = 300,
+    n_pairs: int = 200,
     teacher_card: str = DEFAULT_TEACHER,
     teacher_dir: str | Path | None = None,
     base_card: str = DEFAULT_TEACHER,

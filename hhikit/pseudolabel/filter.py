@@ -139,7 +139,7 @@ def verb_in_caption(interaction: str, caption: str) -> bool:
     cap_words = re.findall(r"[a-z]+", caption.lower())
     for cw in cap_words:
         for s in stems:
-            if len(s) >= 3 and (cw == s or cw.startswith(s.rstrip("e")) and len(cw) - len(s) <= 4):
+            if len(s) >= 3 and (cw == s or (cw.startswith(s.rstrip("e")) and len(cw) - len(s) <= 4)):
                 return True
         if any(cw.startswith(x) for x in extra):
             return True
@@ -157,7 +157,7 @@ def count_people(caption: str, names: Iterable[str] = DUMMY_NAMES) -> int:
     n = sum(1 for w in words if w.removesuffix("'s") in names or w.startswith("_"))
     for i, w in enumerate(lows):
         if w in PERSON_NOUNS:
-            plural = w.endswith("s") and w not in {"boss", "actress", "waitress", "princess"} or w in {
+            plural = (w.endswith("s") and w not in {"boss", "actress", "waitress", "princess"}) or w in {
                 "people", "men", "women", "children", "couple", "family", "group", "crowd", "team", "police"
             } or (i > 0 and lows[i - 1] in PLURAL_MARKERS)
             n += 2 if plural else 1

@@ -19,35 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from hhikit.errors import ModelUnavailable
-from hhikit.pseudolabel.format import DUMMY_NAMES, encode_people, is_valid_interaction, mask_names, normalise_interaction
+from hhikit.pseudolabel.format import (
+    DUMMY_NAMES,
+    encode_people,
+    is_valid_interaction,
+    mask_names,
+    normalise_interaction,
+)
 from hhikit.pseudolabel.inflect import gerund
 
 PERSON_NOUNS = frozenset(
-    """person people man men woman women boy boys girl girls child children kid kids baby babies
-    guy guys lady ladies gentleman gentlemen adult adults teen teenager teenagers toddler infant
-    friend friends couple couples family families mother father mom dad mum parent parents son
-    daughter brother sister sibling siblings husband wife bride groom grandmother grandfather
-    grandma grandpa grandparent grandparents uncle aunt nephew niece cousin wife husband
-    girlfriend boyfriend partner partners player players athlete athletes team teammate teammates
-    opponent opponents coach coaches referee umpire student students teacher teachers doctor
-    doctors nurse nurses patient patients worker workers soldier soldiers officer officers
-    policeman police chef waiter waitress customer customers businessman businessmen
-    businesswoman colleague colleagues dancer dancers singer singers musician musicians actor
-    actress actors artist artists fan fans crowd group tourist tourists surfer surfers skier
-    skiers skater skaters rider riders boxer boxers wrestler wrestlers fighter fighters
-    president minister leader leaders member members manager employee employees boss
-    photographer model models bridesmaid guest guests audience spectators pitcher batter
-    catcher goalkeeper defender striker runner runners cyclist cyclists swimmer swimmers
-    student pupil pupils kid hiker hikers climber climbers volunteer volunteers farmer farmers
-    mechanic vendor seller buyer client clients owner passenger passengers driver pilot
-    senator secretary governor mayor king queen prince princess chancellor ambassador general
-    sergeant captain commander admiral marine marines troops sailor sailors reporter journalist
-    someone somebody everyone individual individuals youngster youngsters elderly""".split()
+    ["person", "people", "man", "men", "woman", "women", "boy", "boys", "girl", "girls", "child", "children", "kid", "kids", "baby", "babies", "guy", "guys", "lady", "ladies", "gentleman", "gentlemen", "adult", "adults", "teen", "teenager", "teenagers", "toddler", "infant", "friend", "friends", "couple", "couples", "family", "families", "mother", "father", "mom", "dad", "mum", "parent", "parents", "son", "daughter", "brother", "sister", "sibling", "siblings", "husband", "wife", "bride", "groom", "grandmother", "grandfather", "grandma", "grandpa", "grandparent", "grandparents", "uncle", "aunt", "nephew", "niece", "cousin", "wife", "husband", "girlfriend", "boyfriend", "partner", "partners", "player", "players", "athlete", "athletes", "team", "teammate", "teammates", "opponent", "opponents", "coach", "coaches", "referee", "umpire", "student", "students", "teacher", "teachers", "doctor", "doctors", "nurse", "nurses", "patient", "patients", "worker", "workers", "soldier", "soldiers", "officer", "officers", "policeman", "police", "chef", "waiter", "waitress", "customer", "customers", "businessman", "businessmen", "businesswoman", "colleague", "colleagues", "dancer", "dancers", "singer", "singers", "musician", "musicians", "actor", "actress", "actors", "artist", "artists", "fan", "fans", "crowd", "group", "tourist", "tourists", "surfer", "surfers", "skier", "skiers", "skater", "skaters", "rider", "riders", "boxer", "boxers", "wrestler", "wrestlers", "fighter", "fighters", "president", "minister", "leader", "leaders", "member", "members", "manager", "employee", "employees", "boss", "photographer", "model", "models", "bridesmaid", "guest", "guests", "audience", "spectators", "pitcher", "batter", "catcher", "goalkeeper", "defender", "striker", "runner", "runners", "cyclist", "cyclists", "swimmer", "swimmers", "student", "pupil", "pupils", "kid", "hiker", "hikers", "climber", "climbers", "volunteer", "volunteers", "farmer", "farmers", "mechanic", "vendor", "seller", "buyer", "client", "clients", "owner", "passenger", "passengers", "driver", "pilot", "senator", "secretary", "governor", "mayor", "king", "queen", "prince", "princess", "chancellor", "ambassador", "general", "sergeant", "captain", "commander", "admiral", "marine", "marines", "troops", "sailor", "sailors", "reporter", "journalist", "someone", "somebody", "everyone", "individual", "individuals", "youngster", "youngsters", "elderly"]
 )
-PLURAL_MARKERS = frozenset("two three four several many both couple group pair family team crowd friends".split())
-PERSON_PRONOUNS = frozenset("him her them me us you himself herself themselves".split())
+PLURAL_MARKERS = frozenset(["two", "three", "four", "several", "many", "both", "couple", "group", "pair", "family", "team", "crowd", "friends"])
+PERSON_PRONOUNS = frozenset(["him", "her", "them", "me", "us", "you", "himself", "herself", "themselves"])
 _PERSON_ENTS = {"PERSON"}
-_SKIP_VERBS = frozenset("be have do say show feature pose include depict".split())
+_SKIP_VERBS = frozenset(["be", "have", "do", "say", "show", "feature", "pose", "include", "depict"])
 
 
 @dataclass(frozen=True)
@@ -251,12 +238,12 @@ def _drop_extra_person(text: str) -> str:
             return text[:i] + text[i + len(sep):]
     third = [i for i, ch in enumerate(text) if ch == "_"][2]
     words = text[:third].split()
-    while words and (words[-1].lower() in _TRAILING or not words[-1].isalnum() and words[-1] != "_"):
+    while words and (words[-1].lower() in _TRAILING or (not words[-1].isalnum() and words[-1] != "_")):
         words.pop()
     return " ".join(words)
 
 
-_TRAILING = frozenset("with and to due of for on in at as by from & , the a an".split())
+_TRAILING = frozenset(["with", "and", "to", "due", "of", "for", "on", "in", "at", "as", "by", "from", "&", ",", "the", "a", "an"])
 
 
 def drop_pps_without_people(interaction: str, nlp: Any) -> str:

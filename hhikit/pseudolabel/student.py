@@ -84,7 +84,12 @@ class Summariser:
 
         root = Path(model_dir)
         ggufs = sorted(p.name for p in root.glob("*.gguf"))
-        extra: dict[str, Any] = {"gguf_file": ggufs[0]} if ggufs and not (root / "config.json").exists() else {}
+        if ggufs and not (root / "config.json").exists():  # a packaged GGUF: load via the teacher's cache
+            from hhikit.pseudolabel.teacher import load_causal_lm
+
+            model, tok = load_causal_lm(local_dir=root)
+            return cls(model.eval(), tok, **kw)
+        extra: dict[str, Any] = {}
         verbosity = hf_logging.get_verbosity()
         hf_logging.set_verbosity_error()
         try:
@@ -154,8 +159,15 @@ class Summariser:
         targets = [t for _, t in pairs]
         if self.seq2seq:
             enc = self.tok(inputs, return_tensors="pt", padding=True, truncation=True, max_length=cfg.max_input_tokens)
-            lab = self.tok(targets, return_tensors="pt", padding=True, truncation=True, max_length=MAX_NEW_TOKENS + 4)
-            labels = lab["input_ids"].masked_fill(lab["attention_mask"] == 0, -100)
+            eos_id = self.tok.eos_token_id
+            lab_ids = []
+            for t in targets:  # the target must end with EOS (T5 tokenizers add it; others may not)
+                ids_t = self.tok(t, truncation=True, max_length=MAX_NEW_TOKENS + 4)["input_ids"]
+                if eos_id is not None and (not ids_t or ids_t[-1] != eos_id):
+                    ids_t = [*ids_t, eos_id]
+                lab_ids.append(ids_t)
+            n = max(len(x) for x in lab_ids)
+            labels = torch.tensor([x + [-100] * (n - len(x)) for x in lab_ids])
             return {**enc, "labels": labels}
         self.tok.padding_side = "right"
         eos = self.tok.eos_token or ""
@@ -221,9 +233,9 @@ class Summariser:
             opt.step()
             sched.step()
             opt.zero_grad()
-            report.losses.append(float(loss))
+            report.losses.append(loss.item())
             if log is not None and (step % cfg.log_every == 0 or step == total - 1):
-                log(f"step {step + 1}/{total} loss {float(loss):.3f}")
+                log(f"step {step + 1}/{total} loss {loss.item():.3f}")
         self.model.eval()
         report.seconds = time.time() - t0
         return report

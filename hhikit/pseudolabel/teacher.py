@@ -85,7 +85,13 @@ def load_causal_lm(card: str = DEFAULT_TEACHER, local_dir: str | Path | None = N
     if not root.is_dir():
         raise ModelUnavailable(f"causal LM directory not found: {root}")
     gguf = _gguf_file(root)
-    kw: dict[str, Any] = {"gguf_file": gguf} if gguf and not (root / "config.json").exists() else {}
+    kw: dict[str, Any] = {}
+    if gguf and not (root / "config.json").exists():
+        cached = gguf_cache_dir(root / gguf)
+        if (cached / "config.json").exists():
+            root = cached
+        else:
+            kw = {"gguf_file": gguf}
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
@@ -95,10 +101,44 @@ def load_causal_lm(card: str = DEFAULT_TEACHER, local_dir: str | Path | None = N
         raise ModelUnavailable(f"cannot load a causal LM from {root}: {exc}") from None
     finally:
         hf_logging.set_verbosity(verbosity)
+    if kw:  # de-quantising a GGUF is slow (minutes on a busy CPU): keep a float32 copy in the store
+        # the weights are plain float32 tensors now; drop the GGUF marker so they can be saved and trained
+        model.hf_quantizer = None
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
+        if hasattr(model, "is_quantized"):
+            try:
+                model.is_quantized = False
+            except AttributeError:
+                pass
+        _save_cache(model, tok, gguf_cache_dir(root / kw["gguf_file"]))
     model.eval()
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return model, tok
+
+
+def gguf_cache_dir(gguf: Path) -> Path:
+    """Where the de-quantised Hugging Face copy of a GGUF file is kept (keyed by name and size)."""
+    from hhikit.models.store import store_dir
+
+    size = gguf.stat().st_size if gguf.exists() else 0
+    return store_dir() / "converted" / f"{gguf.stem}-{size}"
+
+
+def _save_cache(model: Any, tok: Any, out: Path) -> None:
+    import shutil
+
+    tmp = out.with_name(out.name + ".part")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        model.save_pretrained(str(tmp))
+        tok.save_pretrained(str(tmp))
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+    except Exception:  # a read-only store or an unsavable model only costs speed
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def newline_token_ids(tokenizer: Any) -> list[int]:
