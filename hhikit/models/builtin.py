@@ -5,4 +5,5 @@ from __future__ import annotations
 CARD_MODULES: list[str] = [
     "hhikit.models.cards",
     "hhikit.pseudolabel.cards",
+    "hhikit.eval.cards",
 ]
