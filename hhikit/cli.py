@@ -171,6 +171,8 @@ def add_pseudolabel(sub: Any) -> None:
     p.add_argument("--teacher", default="smollm2-135m-instruct", help="teacher model card")
     p.add_argument("--teacher-dir", type=Path, default=None, help="local causal LM directory to use as the teacher")
     p.add_argument("--nli", type=Path, default=None, help="local NLI model directory for the filter (else the fallback)")
+    p.add_argument("--seed-interactions", action="store_true",
+                   help="skip teacher step a: caption the seed interactions (weak teacher / slow CPU)")
     p.add_argument("--limit", type=int, default=None, help="only the first N rows")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_pseudolabel)
@@ -186,12 +188,14 @@ def run_pseudolabel(args: argparse.Namespace) -> int:
         if args.train_student or (args.method == "student" and args.student is None):
             from hhikit.pseudolabel.distil import student_available, train_student
             from hhikit.pseudolabel.student import TrainConfig
+            from hhikit.pseudolabel.teacher import TeacherConfig
 
             if args.train_student or not student_available():
                 print("training the default student summariser (weak teacher: SmolLM2-135M) ...", file=sys.stderr)
                 train_student(
                     n_pairs=args.pairs, teacher_card=args.teacher, teacher_dir=args.teacher_dir, nli_dir=args.nli,
                     train_cfg=TrainConfig(epochs=args.epochs), progress=not args.no_progress,
+                    teacher_cfg=TeacherConfig(interactions="seeds" if args.seed_interactions else "generate"),
                     log=lambda m: print(m, file=sys.stderr),
                 )  # fmt: skip
         if args.captions is None:

@@ -61,6 +61,9 @@ class TeacherConfig:
     max_new_tokens_caption: int = 48
     batch_size: int = 8
     seed: int = 0
+    #: "generate" (step a, the paper) or "seeds": skip step a and caption the seed interactions
+    #: themselves, for teachers too weak (or CPUs too slow) to write valid new interactions.
+    interactions: str = "generate"
 
 
 # ---------------------------------------------------------------- causal LM loading
@@ -319,7 +322,10 @@ def generate_pairs(
     with out.open("a", encoding="utf-8") as fh:
         while have < n:
             step = min(teacher.config.batch_size, n - have)
-            inters = list(teacher.new_interactions(step))
+            if teacher.config.interactions == "seeds":
+                inters = [teacher.rng.choice(teacher.seeds.pairs)[0] for _ in range(step)]
+            else:
+                inters = list(teacher.new_interactions(step))
             if not inters:
                 continue
             for rec in teacher.captions(inters):

@@ -126,3 +126,12 @@ def test_seeds_bad_file(tmp_path):
     bad.write_text("{}")
     with pytest.raises(InputError, match="s.json"):
         Seeds.load(bad)
+
+
+def test_seed_interaction_mode_skips_step_a(tok, tmp_path, monkeypatch):
+    t = Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=2, interactions="seeds"))
+    monkeypatch.setattr(Teacher, "new_interactions", lambda *a, **k: pytest.fail("step a must be skipped"))
+    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    out = generate_pairs(t, 2, tmp_path / "raw.jsonl", progress=False)
+    seeds = {i for i, _ in t.seeds.pairs}
+    assert all(json.loads(x)["interaction"] in seeds for x in out.read_text().splitlines())
