@@ -2,8 +2,8 @@
 
 Input ``summarize: <caption>`` (people masked as ``_`` become dummy names, as in the
 teacher's captions), output the interaction in at most 20 tokens. Works with a seq2seq
-model (T5-style, as in the paper) or a causal LM (prompt ``summarize: <caption>\\n``,
-target line after it, loss on the target only). The project's default student is the
+model (T5-style, as in the paper) or a causal LM (prompt ``summarize: <caption>\\nInteraction:``,
+the interaction after it on the same line, loss on the target only). The project's default student is the
 packaged SmolLM2-135M fine-tuned here on CPU on a few hundred synthetic pairs and kept in
 the model store (card ``pseudolabel-student``).
 """
@@ -24,6 +24,8 @@ from hhikit.errors import ModelUnavailable
 from hhikit.pseudolabel.format import DUMMY_NAMES, encode_people, mask_names, normalise_interaction
 
 PREFIX = "summarize: "
+#: What a causal student reads after the caption; the interaction follows on the same line.
+CAUSAL_CUE = "\nInteraction:"
 MAX_NEW_TOKENS = 20
 STUDENT_CARD = "pseudolabel-student"
 META_FILE = "hhikit_student.json"
@@ -34,7 +36,7 @@ class TrainConfig:
     """Fine-tuning settings (defaults: small enough for minutes on two CPU cores)."""
 
     epochs: float = 1.0
-    lr: float = 5e-5
+    lr: float = 1e-4
     batch_size: int = 8
     max_input_tokens: int = 96
     seed: int = 0
@@ -140,7 +142,7 @@ class Summariser:
             from hhikit.pseudolabel.teacher import newline_token_ids
 
             self.tok.padding_side = "left"
-            enc = self.tok([i + "\n" for i in inputs], return_tensors="pt", padding=True, truncation=True, max_length=256)
+            enc = self.tok([i + CAUSAL_CUE for i in inputs], return_tensors="pt", padding=True, truncation=True, max_length=256)
             stop = newline_token_ids(self.tok) + ([self.tok.eos_token_id] if self.tok.eos_token_id is not None else [])
             with torch.no_grad():
                 gen = self.model.generate(
@@ -173,8 +175,8 @@ class Summariser:
         eos = self.tok.eos_token or ""
         ids, labels = [], []
         for inp, tgt in zip(inputs, targets):
-            p = self.tok(inp + "\n", truncation=True, max_length=cfg.max_input_tokens)["input_ids"]
-            t = self.tok(tgt + "\n" + eos, add_special_tokens=False)["input_ids"][: MAX_NEW_TOKENS + 4]
+            p = self.tok(inp + CAUSAL_CUE, truncation=True, max_length=cfg.max_input_tokens)["input_ids"]
+            t = self.tok(" " + tgt + "\n" + eos, add_special_tokens=False)["input_ids"][: MAX_NEW_TOKENS + 4]
             ids.append(p + t)
             labels.append([-100] * len(p) + t)
         n = max(len(x) for x in ids)
