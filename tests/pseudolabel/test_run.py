@@ -119,3 +119,20 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert main(["pseudolabel", "--captions", str(tmp_path / "nope.csv"), "--out", str(out)]) == 1
     assert "captions file not found" in capsys.readouterr().err
     assert main(["pseudolabel"]) == 2
+
+
+def test_cli_student_with_a_local_tiny_model(tmp_path, capsys):
+    from hhikit.pseudolabel.student import Summariser
+    from tests.pseudolabel.conftest import tiny_t5, tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    d = tmp_path / "student"
+    Summariser(tiny_t5(tok), tok).save(d)
+    c = tmp_path / "c.jsonl"
+    c.write_text('{"id": "x1", "caption": "_ hugs _.", "other": 1}\n{"id": "x2", "caption": "A dog runs."}\n')
+    out = tmp_path / "o.jsonl"
+    rc = main(["pseudolabel", "--captions", str(c), "--out", str(out), "--method", "student", "--student", str(d), "--no-progress"])
+    recs = _read(out)
+    assert rc == 0 and [r["id"] for r in recs] == ["x1", "x2"]
+    assert all(isinstance(r["pseudolabel"], str) and isinstance(r["weight"], float) for r in recs)
+    assert "2 rows" in capsys.readouterr().err
