@@ -6,6 +6,7 @@ CARD_MODULES: list[str] = [
     "hhikit.models.cards",
     "hhikit.perception.mediapipe_backend",
     "hhikit.pairs.interactiveness",
+    "hhikit.pseudolabel.cards",
     "hhikit.eval.cards",
     "hhikit.perception.tfjs_models",
     "hhikit.video.models",

@@ -1,0 +1,242 @@
+"""``hhi pseudolabel``: captions file -> one JSON line per caption, streaming and resumable.
+
+Input: CSV or JSONL rows with ``id`` and ``caption`` (other columns ignored). Output: JSONL
+``{"id", "pseudolabel", "weight"}`` (plus ``"error"`` for a bad row). Lines are appended and
+flushed one by one; a rerun skips ids already in the output and first cuts a torn last line.
+Weights need the whole label distribution, so while streaming each line carries a
+provisional ``weight`` of 1.0 (0.0 when there is no usable label); when every row is done,
+a second pass computes the final weights (``weights.caption_weights``, captions read again
+from the input) and replaces the output atomically (temp file + rename). An interrupted
+run therefore leaves provisional weights; rerunning the same command finishes the rows
+and writes the final weights.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hhikit.errors import InputError, error_record
+from hhikit.pseudolabel.format import is_valid_interaction
+from hhikit.pseudolabel.weights import caption_weights
+
+METHODS = ("parse", "student")
+
+
+@dataclass
+class Row:
+    id: str
+    caption: str | None
+    problem: str | None = None
+
+
+def read_captions(path: str | Path) -> Iterator[Row]:
+    """Rows of a ``.csv`` or ``.jsonl`` captions file, streamed. A row without an id is
+    reported by number; a row without a caption comes back with ``problem`` set."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: captions file not found")
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".jsonl", ".json", ".ndjson"}:
+        raise InputError(f"{path}: expected a .csv or .jsonl captions file")
+    with path.open(encoding="utf-8", newline="") as fh:
+        if suffix == ".csv":
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None or not {"id", "caption"} <= set(reader.fieldnames):
+                raise InputError(f"{path}: CSV needs the columns id and caption (found {reader.fieldnames})")
+            for n, rec in enumerate(reader, start=2):
+                yield _row(rec, f"{path}:{n}")
+        else:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    yield Row(f"line-{n}", None, f"{path}:{n}: not valid JSON")
+                    continue
+                if not isinstance(rec, dict):
+                    yield Row(f"line-{n}", None, f"{path}:{n}: not a JSON object")
+                    continue
+                yield _row(rec, f"{path}:{n}")
+
+
+def _row(rec: dict[str, Any], where: str) -> Row:
+    rid = rec.get("id")
+    if rid is None or str(rid).strip() == "":
+        return Row(f"{where.rsplit(':', 1)[-1]}", None, f"{where}: row has no id")
+    cap = rec.get("caption")
+    if not isinstance(cap, str) or not cap.strip():
+        return Row(str(rid), None, f"{where}: row {rid!r} has no caption")
+    return Row(str(rid), cap)
+
+
+def done_ids(out: Path) -> set[str]:
+    """Ids already written to ``out``; a torn last line (interrupted write) is cut off."""
+    if not out.exists():
+        return set()
+    ids: set[str] = set()
+    good_end = 0
+    with out.open("rb") as fh:
+        pos = 0
+        for raw in fh:
+            pos += len(raw)
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                rec = json.loads(raw)
+                ids.add(str(rec["id"]))
+            except (ValueError, KeyError, TypeError):
+                break
+            good_end = pos
+    if good_end != out.stat().st_size:
+        with out.open("r+b") as fh:
+            fh.truncate(good_end)
+    return ids
+
+
+class Labeller:
+    """Turns batches of captions into pseudo-labels with one method."""
+
+    def __init__(self, method: str, student_dir: str | Path | None = None, log: Callable[[str], None] = print,
+                 train_if_missing: bool = True, **train_kw: Any) -> None:  # fmt: skip
+        if method not in METHODS:
+            from hhikit.errors import ConfigError
+
+            raise ConfigError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        self.method = method
+        if method == "parse":
+            from hhikit.pseudolabel.parser import ParseExtractor
+
+            self.parser = ParseExtractor()
+            self.batch_size = 64
+        else:
+            from hhikit.pseudolabel.distil import default_student_dir, load_student, student_available, train_student
+
+            if student_dir is None and not student_available():
+                if not train_if_missing:
+                    load_student()  # raises ModelUnavailable with how-to
+                log(f"no trained student in {default_student_dir()}: training the default student first (SmolLM2-135M, weak teacher)")
+                train_student(log=log, **train_kw)
+            elif student_dir is None:
+                log(f"loading the default student from {default_student_dir()}")
+            self.student = load_student(student_dir)
+            self.batch_size = 16
+
+    def label(self, captions: list[str]) -> list[str | None]:
+        if self.method == "parse":
+            return list(self.parser.extract_many(captions))
+        return list(self.student.summarise(captions))
+
+
+def pseudolabel_file(
+    captions: str | Path,
+    out: str | Path,
+    method: str = "parse",
+    student_dir: str | Path | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    labeller: Labeller | None = None,
+    limit: int | None = None,
+    weight_exp: float = 0.25,
+) -> dict[str, int]:
+    """Label every row of ``captions`` into ``out`` (see the module docstring); returns counts."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    rows_total = sum(1 for _ in read_captions(captions))  # validates the file up front, cheap
+    if limit is not None:
+        rows_total = min(rows_total, limit)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = done_ids(out)
+    todo = rows_total - len(done)
+    if done:
+        log(f"resuming: {len(done)} ids already in {out}")
+    counts = {"rows": rows_total, "skipped": 0, "labelled": 0, "empty": 0, "errors": 0}
+    if todo > 0:
+        labeller = labeller or Labeller(method, student_dir, log=log)
+        bar = tqdm(total=rows_total, initial=min(len(done), rows_total), desc=f"pseudolabel ({method})",
+                   file=sys.stderr, disable=not progress)  # fmt: skip
+        with out.open("a", encoding="utf-8") as fh:
+            batch: list[Row] = []
+
+            def flush() -> None:
+                good = [r for r in batch if r.problem is None]
+                try:
+                    labels = labeller.label([r.caption or "" for r in good]) if good else []
+                    errs: dict[str, dict[str, str]] = {}
+                except Exception as exc:  # one bad batch: retry item by item
+                    labels, errs = [], {}
+                    for r in good:
+                        try:
+                            labels.append(labeller.label([r.caption or ""])[0])
+                        except Exception as exc1:
+                            labels.append(None)
+                            errs[r.id] = error_record(exc1)
+                    del exc
+                lab = dict(zip((r.id for r in good), labels))
+                for r in batch:
+                    if r.problem is not None:
+                        rec: dict[str, Any] = {"id": r.id, "pseudolabel": "", "weight": 0.0,
+                                               "error": {"type": "InputError", "message": r.problem}}  # fmt: skip
+                        counts["errors"] += 1
+                    elif r.id in errs:
+                        rec = {"id": r.id, "pseudolabel": "", "weight": 0.0, "error": errs[r.id]}
+                        counts["errors"] += 1
+                    else:
+                        text = lab.get(r.id) or ""
+                        ok = is_valid_interaction(text)
+                        rec = {"id": r.id, "pseudolabel": text, "weight": 1.0 if ok else 0.0}
+                        counts["labelled" if ok else "empty"] += 1
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    done.add(r.id)
+                fh.flush()
+                bar.update(len(batch))
+                batch.clear()
+
+            for i, row in enumerate(read_captions(captions)):
+                if limit is not None and i >= limit:
+                    break
+                if row.id in done or any(b.id == row.id for b in batch):
+                    counts["skipped"] += 1
+                    continue
+                batch.append(row)
+                if len(batch) >= labeller.batch_size:
+                    flush()
+            if batch:
+                flush()
+        bar.close()
+    else:
+        counts["skipped"] = rows_total
+    finalise_weights(captions, out, weight_exp=weight_exp, limit=limit)
+    return counts
+
+
+def finalise_weights(captions: str | Path, out: str | Path, weight_exp: float = 0.25, limit: int | None = None) -> None:
+    """Second pass: final weights over the whole output, written atomically."""
+    from hhikit.io.atomic import atomic_write_text
+
+    out = Path(out)
+    cap_of: dict[str, str] = {}
+    for i, row in enumerate(read_captions(captions)):
+        if limit is not None and i >= limit:
+            break
+        if row.caption is not None:
+            cap_of[row.id] = " ".join(row.caption.split()).lower()
+    recs = []
+    with out.open(encoding="utf-8") as fh:
+        for line in fh:
+            recs.append(json.loads(line))
+    labels = [r["pseudolabel"] if ("error" not in r and is_valid_interaction(r["pseudolabel"])) else None for r in recs]
+    caps = [cap_of.get(str(r["id"]), f"\0{r['id']}") for r in recs]
+    weights = caption_weights(labels, caps, exp=weight_exp)
+    for r, w in zip(recs, weights):
+        r["weight"] = round(w, 6)
+    atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+    os.utime(out)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+
+from hhikit.pseudolabel.format import is_valid_interaction
+from hhikit.pseudolabel.teacher import (
+    SEEDS_PATH,
+    LineGenerator,
+    Seeds,
+    Teacher,
+    TeacherConfig,
+    first_line,
+    generate_pairs,
+    newline_token_ids,
+)
+from tests.conftest import shared_path
+from tests.pseudolabel.conftest import tiny_llama
+
+
+class _BiasedHead(torch.nn.Module):
+    """An output layer that always prefers the given tokens (deterministic tiny 'LM')."""
+
+    def __init__(self, hidden: int, vocab: int, favour: dict[int, float]) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(vocab, hidden))
+        self.bias = torch.zeros(vocab)
+        self.bias[:] = -30.0
+        for i, v in favour.items():
+            self.bias[i] = v
+
+    def forward(self, h):
+        return h @ self.weight.T + self.bias
+
+
+@pytest.fixture(scope="module")
+def teacher(tok):
+    return Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=4, seed=1))
+
+
+def test_seed_file_has_provenance_and_no_test_captions():
+    data = json.loads(SEEDS_PATH.read_text())
+    assert "provenance" in data and len(data["pairs"]) >= 20
+    for p in data["pairs"]:
+        assert is_valid_interaction(p["interaction"]), p
+    ww = shared_path("waldo_and_wenda", "labels.csv")
+    with ww.open(encoding="utf-8") as fh:
+        test_caps = {" ".join(r["caption"].lower().split()) for r in csv.DictReader(fh)}
+    for p in data["pairs"]:
+        assert " ".join(p["caption"].lower().split()) not in test_caps
+
+
+def test_prompts_follow_the_paper(teacher):
+    prompt, names = teacher.caption_prompt("_ hugging _")
+    assert prompt.count("Caption of image showing ") == 11  # 10 examples + the query
+    assert prompt.endswith(f"Caption of image showing {names[0]} hugging {names[1]}:\n")
+    assert "_" not in prompt
+    ip, (a, b) = teacher.interaction_prompt()
+    lines = ip.splitlines()
+    assert len(lines) == 10 and ip.endswith("\n")
+    assert all(line.startswith(a + " ") and b in line for line in lines)
+
+
+def test_check_interaction():
+    names = ("Anna", "Ben")
+    assert Teacher.check_interaction("Anna tickling Ben", names) == "_ tickling _"
+    assert Teacher.check_interaction("Anna and Ben shaking hands", names) == "_ shaking hands with _"
+    assert Teacher.check_interaction("Ben hugging Anna", names) is None  # must start with the first name
+    assert Teacher.check_interaction("Anna hugging Ben in Paris", names) is None  # other proper name
+    assert Teacher.check_interaction("Anna hugs Ben", names) is None  # not -ing
+    assert Teacher.check_interaction("Anna hugging Ben and Ben", names) is None
+
+
+def test_newline_ids_and_first_line(tok):
+    ids = newline_token_ids(tok)
+    assert tok("\n", add_special_tokens=False)["input_ids"][0] in ids
+    assert all("\n" in tok.decode([i]) for i in ids)
+    assert first_line("  hugs Ben\nnext line") == "hugs Ben"
+    assert first_line("\nx") == ""
+
+
+def test_generation_stops_at_newline(tok):
+    model = tiny_llama(tok)
+    word = tok(" hugging", add_special_tokens=False)["input_ids"][0]
+    nl = tok("\n", add_special_tokens=False)["input_ids"][0]
+    model.lm_head = _BiasedHead(32, len(tok), {nl: 10.0})
+    gen = LineGenerator(model, tok)
+    out = gen.complete(["Anna hugging Ben\n", "Ben"], temperature=1.0, max_new_tokens=15)
+    assert out == ["", ""] and gen.last_new_tokens == 1
+    # a word first, then the newline: "no repeated 3-grams" forces the stop sooner or later
+    model.lm_head = _BiasedHead(32, len(tok), {word: 10.0, nl: 9.0})
+    out = gen.complete(["Anna"] * 3, temperature=1.0, max_new_tokens=15)
+    assert all("\n" not in o for o in out)
+    assert gen.last_new_tokens < 15
+
+
+def test_random_tiny_teacher_end_to_end(teacher, tmp_path):
+    inters = list(teacher.new_interactions(2, max_tries=8))  # a random model rarely writes valid ones
+    assert all(is_valid_interaction(i) for i in inters)
+    recs = list(teacher.captions(["_ hugging _", "_ kissing _"]))
+    assert [r["interaction"] for r in recs] == ["_ hugging _", "_ kissing _"]
+    for r in recs:
+        assert "\n" not in r["caption"] and len(r["names"]) == 2 and isinstance(r["ok"], bool)
+
+
+def test_generate_pairs_resumes(teacher, tmp_path, monkeypatch):
+    out = tmp_path / "raw.jsonl"
+    monkeypatch.setattr(Teacher, "new_interactions", lambda self, n, max_tries=None: iter(["_ hugging _"] * n))
+    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    generate_pairs(teacher, 3, out, progress=False)
+    n1 = len(out.read_text().splitlines())
+    assert n1 >= 3
+    generate_pairs(teacher, 3, out, progress=False)  # already enough: nothing added
+    assert len(out.read_text().splitlines()) == n1
+    generate_pairs(teacher, 5, out, progress=False)
+    assert sum(json.loads(x)["ok"] for x in out.read_text().splitlines()) >= 5
+
+
+def test_seeds_bad_file(tmp_path):
+    from hhikit.errors import InputError
+
+    bad = tmp_path / "s.json"
+    bad.write_text("{}")
+    with pytest.raises(InputError, match="s.json"):
+        Seeds.load(bad)
+
+
+def test_seed_interaction_mode_skips_step_a(tok, tmp_path, monkeypatch):
+    t = Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=2, interactions="seeds"))
+    monkeypatch.setattr(Teacher, "new_interactions", lambda *a, **k: pytest.fail("step a must be skipped"))
+    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    out = generate_pairs(t, 2, tmp_path / "raw.jsonl", progress=False)
+    seeds = {i for i, _ in t.seeds.pairs}
+    assert all(json.loads(x)["interaction"] in seeds for x in out.read_text().splitlines())
