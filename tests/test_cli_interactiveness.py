@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import ROOT, shared_path
 
 from hhikit.cli import main
+from tests.conftest import ROOT, shared_path
 
 
 def test_eval_interactiveness_cli(tmp_path: Path, capsys) -> None:

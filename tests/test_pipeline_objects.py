@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES
 
 from hhikit.errors import ModelUnavailable
 from hhikit.perception.tfjs_backend import COCO80
 from hhikit.pipeline import Pipeline
 from hhikit.types import ImageResult, dumps, loads
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")

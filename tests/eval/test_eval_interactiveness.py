@@ -3,10 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import shared_path
-
 from hhikit.eval.interactiveness import evaluate_interactiveness, format_report
 from hhikit.pairs import get_interactiveness
+from tests.conftest import shared_path
 
 
 def test_hicodet_report_and_per_item(tmp_path: Path) -> None:

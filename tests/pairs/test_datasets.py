@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_path
 
 from hhikit.errors import InputError
 from hhikit.pairs.datasets import load_hicodet_person_pairs, load_vcoco, load_vcoco_files
+from tests.conftest import shared_path
 
 
 def test_hicodet_person_pairs_counts() -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import shared_path
 
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.eval.ap import average_precision
@@ -11,6 +10,7 @@ from hhikit.pairs import available_interactiveness, get_interactiveness
 from hhikit.pairs.datasets import load_hicodet_person_pairs, load_vcoco
 from hhikit.pairs.features import heuristic_scores
 from hhikit.pairs.interactiveness import GeometryInteractiveness, InteractivenessModel, ref_rank, reference_values
+from tests.conftest import shared_path
 
 
 @pytest.fixture(scope="module")

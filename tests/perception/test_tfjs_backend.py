@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES
 
 from hhikit.errors import InputError, ModelUnavailable
 from hhikit.io.images import read_image
 from hhikit.models.setup import cache_dir
 from hhikit.perception.base import get_detector
 from hhikit.perception.tfjs_backend import COCO80, Letterbox, iou_matrix, nms
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")

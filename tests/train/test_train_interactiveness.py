@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_path
 
 from hhikit.errors import ConfigError
 from hhikit.eval.ap import average_precision
 from hhikit.pairs.datasets import load_vcoco
 from hhikit.pairs.interactiveness import GeometryInteractiveness
 from hhikit.train.interactiveness import GeometryTrainConfig, choose_threshold, train_from_vcoco, train_geometry
+from tests.conftest import shared_path
 
 
 def test_choose_threshold_keeps_recall() -> None:
