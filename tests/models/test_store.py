@@ -52,3 +52,13 @@ def test_unknown_card_lists_known():
 
     with pytest.raises(ConfigError, match="minilm"):
         get_card("no-such-model")
+
+
+def test_verify_runs_packaged_models_once():
+    from hhikit.models.verify import verify_models
+
+    rows = {name: (ok, msg) for name, ok, msg in verify_models(["minilm", "spacy-en-sm", "rapidocr"])}
+    assert all(ok for ok, _ in rows.values()), rows
+    assert "384-d" in rows["minilm"][1]
+    assert "'shake'" in rows["spacy-en-sm"][1]
+    assert "WEDDING" in rows["rapidocr"][1]
