@@ -137,7 +137,7 @@ def test_pose33_attaches_to_the_overlapping_person_only():
 
 
 def test_fusion_with_blazepose_adds_33_points_on_a_real_image():
-    from conftest import EXAMPLES
+    from tests.conftest import EXAMPLES
 
     from hhikit.perception.base import available_detectors
 
