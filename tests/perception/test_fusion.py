@@ -137,9 +137,8 @@ def test_pose33_attaches_to_the_overlapping_person_only():
 
 
 def test_fusion_with_blazepose_adds_33_points_on_a_real_image():
-    from tests.conftest import EXAMPLES
-
     from hhikit.perception.base import available_detectors
+    from tests.conftest import EXAMPLES
 
     if "blazepose" not in available_detectors():
         pytest.skip("blazepose backend not available")
