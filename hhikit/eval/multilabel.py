@@ -9,7 +9,6 @@ macro and micro F1; the sweep shows how they move with the threshold.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.eval.jsonl import iter_json_objects
 from hhikit.eval.report import EvalReport, Table
 
 DEFAULT_SWEEP = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
@@ -113,21 +113,7 @@ def evaluate_multilabel(
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
-            if not isinstance(d, dict):
-                raise InputError(f"{path}: line {n} is not a JSON object")
-            out.append(d)
-    return out
+    return [d for _, d in iter_json_objects(path)]
 
 
 def _scores_of(d: dict[str, Any], path: Path) -> list[tuple[str, dict[str, float]]]:

@@ -9,7 +9,6 @@ TransNet/TRECVID-style evaluations (TransNetV2 uses a tolerance of a couple of f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.eval.jsonl import iter_json_objects
 from hhikit.eval.report import EvalReport, Table
 
 
@@ -89,18 +89,11 @@ def _boundaries_of(d: dict[str, Any]) -> list[int]:
 def load_boundaries(path: str | Path) -> dict[str, list[int]]:
     """JSON Lines of ``{"video": name, "boundaries": [frame, ...]}``, ``{"video", "shots":
     [{"start_frame", ...}]}`` or hhikit video records (key: the file stem of ``path``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
     out: dict[str, list[int]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                key = str(d["video"]) if "video" in d else Path(str(d["path"])).stem
-                out[key] = _boundaries_of(d)
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise InputError(f"{path}: line {n}: {exc}") from None
+    for n, d in iter_json_objects(path):
+        try:
+            key = str(d["video"]) if "video" in d else Path(str(d["path"])).stem
+            out[key] = _boundaries_of(d)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{path}: line {n}: {exc}") from None
     return out

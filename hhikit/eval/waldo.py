@@ -15,7 +15,6 @@ model is missing is reported as unavailable (``null`` with the reason), never as
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.eval.jsonl import iter_json_objects
 from hhikit.eval.report import EvalReport, Table
 from hhikit.eval.text import TextMetrics, verb_of
 
@@ -88,29 +88,17 @@ def load_waldo_predictions(path: str | Path) -> dict[str, list[str]]:
     """Predictions from JSON Lines: hhikit image records (the item id is the file stem of
     ``path``; ranked ``interactions``) or ``{"id": str, "predictions": [str, ...]}`` lines.
     Blank lines are skipped; a malformed line raises ``InputError`` naming the line."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: predictions file not found")
     out: dict[str, list[str]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {n} is not JSON ({exc.msg})") from None
-            if not isinstance(d, dict):
-                raise InputError(f"{path}: line {n} is not a JSON object")
-            if "predictions" in d and "id" in d:
-                preds = d["predictions"]
-                if not isinstance(preds, list):
-                    raise InputError(f"{path}: line {n}: 'predictions' must be a list of strings")
-                out[str(d["id"])] = [str(p) for p in preds]
-            elif "path" in d:
-                out[Path(str(d["path"])).stem] = [] if d.get("error") else _texts_of_record(d)
-            else:
-                raise InputError(f"{path}: line {n} has neither 'id'+'predictions' nor an image record 'path'")
+    for n, d in iter_json_objects(path, "predictions file"):
+        if "predictions" in d and "id" in d:
+            preds = d["predictions"]
+            if not isinstance(preds, list):
+                raise InputError(f"{path}: line {n}: 'predictions' must be a list of strings")
+            out[str(d["id"])] = [str(p) for p in preds]
+        elif "path" in d:
+            out[Path(str(d["path"])).stem] = [] if d.get("error") else _texts_of_record(d)
+        else:
+            raise InputError(f"{path}: line {n} has neither 'id'+'predictions' nor an image record 'path'")
     return out
 
 
