@@ -124,7 +124,9 @@ def main() -> int:
     rep = evaluate_waldo(preds, labels, metrics=metrics)
     const = best_constant(labels, list(preds), metrics)
     m = rep.summary["metrics"]
-    print(f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}, image level {args.image_level}, pairs {args.pairs}")
+    print(
+        f"Waldo and Wenda dev ({len(preds)} ww images), detector {args.detector}, ocr {args.ocr}, risk {args.risk}, image level {args.image_level}, pairs {args.pairs}"
+    )
     print(f"{'metric':28s} {'k':>3s} {'describer':>10s} {'const label':>12s} {'const list':>11s}")
     for name, title in (("verb_sim", "verb similarity (GloVe 50d)"), ("minilm", "sentence similarity (MiniLM)")):
         for k in ("1", "5", "8"):

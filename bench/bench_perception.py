@@ -62,7 +62,12 @@ def main() -> None:
         return
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for b in args.backends:
-        res = subprocess.run([sys.executable, __file__, "--one", b, "--threads", str(args.threads)], capture_output=True, text=True, env=env)
+        res = subprocess.run(
+            [sys.executable, __file__, "--one", b, "--threads", str(args.threads)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if res.returncode != 0:
             print(f"{b}: failed: {res.stderr.strip().splitlines()[-1:]}")
             continue

@@ -51,7 +51,9 @@ def main() -> None:
         tile = np.full((t + 18, t, 3), 255, np.uint8)
         tile[: drawn.shape[0], : drawn.shape[1]] = drawn
         srcs = ",".join("".join(x[0] for x in q.sources) for q in people)
-        cv2.putText(tile, f"{k} {p.stem[:10]} n={len(people)} {srcs}", (2, t + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+        cv2.putText(
+            tile, f"{k} {p.stem[:10]} n={len(people)} {srcs}", (2, t + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1
+        )
         tiles.append(tile)
     while len(tiles) % args.cols:
         tiles.append(np.full_like(tiles[0], 255))

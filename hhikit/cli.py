@@ -45,9 +45,15 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
-    p.add_argument("--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model")
-    p.add_argument("--nis-threshold", type=float, default=None,
-                   help="suppress pairs below this interactiveness (default: the model's, 95%% recall on V-COCO val)")
+    p.add_argument(
+        "--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model"
+    )
+    p.add_argument(
+        "--nis-threshold",
+        type=float,
+        default=None,
+        help="suppress pairs below this interactiveness (default: the model's, 95%% recall on V-COCO val)",
+    )
     p.set_defaults(func=run_analyze)
 
 
@@ -68,7 +74,9 @@ def _summary(result: Any) -> str:
     if result.interactions:
         lines.append("  image: " + " | ".join(f"{i.text} ({i.score:.2f})" for i in result.interactions[:3]))
     t = sum(result.timings.values())
-    lines.append(f"  time {t * 1000:.0f} ms (" + ", ".join(f"{k} {v * 1000:.0f}" for k, v in result.timings.items()) + ")")
+    lines.append(
+        f"  time {t * 1000:.0f} ms (" + ", ".join(f"{k} {v * 1000:.0f}" for k, v in result.timings.items()) + ")"
+    )
     return "\n".join(lines)
 
 
@@ -188,18 +196,29 @@ def run_models_verify(args: argparse.Namespace) -> int:
 
 def add_batch(sub: Any) -> None:
     p = sub.add_parser("batch", help="analyse a folder or manifest into one resumable JSON Lines file")
-    p.add_argument("input", help="a folder (walked recursively), a manifest (one path per line, or CSV with a 'path' column)")
+    p.add_argument(
+        "input", help="a folder (walked recursively), a manifest (one path per line, or CSV with a 'path' column)"
+    )
     p.add_argument("--out", required=True, type=Path, help="results file (JSON Lines); a rerun skips inputs it holds")
     p.add_argument("--workers", type=int, default=1, help="worker processes / Ray actors (0: in this process)")
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
-    p.add_argument("--detector-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="option of the detector backend (value parsed as JSON when it can be)")
-    p.add_argument("--plugin", action="append", default=[], help="module to import in every worker first (registers backends)")
+    p.add_argument(
+        "--detector-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="option of the detector backend (value parsed as JSON when it can be)",
+    )
+    p.add_argument(
+        "--plugin", action="append", default=[], help="module to import in every worker first (registers backends)"
+    )
     p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
     p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
-    p.add_argument("--fsync-every", type=float, default=1.0, help="seconds between fsyncs of the results file (0: every record)")
+    p.add_argument(
+        "--fsync-every", type=float, default=1.0, help="seconds between fsyncs of the results file (0: every record)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--summary-json", action="store_true", help="print the summary as JSON on stdout")
     p.set_defaults(func=run_batch)
@@ -263,14 +282,21 @@ def add_pseudolabel(sub: Any) -> None:
     p.add_argument("--out", type=Path, help="output JSONL (appended; a rerun resumes)")
     p.add_argument("--method", choices=("parse", "student"), default="parse")
     p.add_argument("--student", type=Path, default=None, help="student directory (HF layout); default: the store's")
-    p.add_argument("--train-student", action="store_true", help="(re)train the default student, then label if --captions")
+    p.add_argument(
+        "--train-student", action="store_true", help="(re)train the default student, then label if --captions"
+    )
     p.add_argument("--pairs", type=int, default=200, help="synthetic pairs the teacher writes for training")
     p.add_argument("--epochs", type=float, default=1.0, help="student fine-tuning epochs")
     p.add_argument("--teacher", default="smollm2-135m-instruct", help="teacher model card")
     p.add_argument("--teacher-dir", type=Path, default=None, help="local causal LM directory to use as the teacher")
-    p.add_argument("--nli", type=Path, default=None, help="local NLI model directory for the filter (else the fallback)")
-    p.add_argument("--seed-interactions", action="store_true",
-                   help="skip teacher step a: caption the seed interactions (weak teacher / slow CPU)")
+    p.add_argument(
+        "--nli", type=Path, default=None, help="local NLI model directory for the filter (else the fallback)"
+    )
+    p.add_argument(
+        "--seed-interactions",
+        action="store_true",
+        help="skip teacher step a: caption the seed interactions (weak teacher / slow CPU)",
+    )
     p.add_argument("--limit", type=int, default=None, help="only the first N rows")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_pseudolabel)
@@ -323,7 +349,9 @@ def add_eval(sub: Any) -> None:
 
     def common(q: Any) -> None:
         q.add_argument("--out", type=Path, help="write report.json, report.md and items.jsonl here")
-        q.add_argument("--json", action="store_true", help="print the JSON report (one line) instead of the Markdown table")
+        q.add_argument(
+            "--json", action="store_true", help="print the JSON report (one line) instead of the Markdown table"
+        )
 
     w = esub.add_parser("waldo", help="Waldo and Wenda text metrics at k = 1, 5, 8")
     w.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
@@ -518,7 +546,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 def add_train(sub: Any) -> None:
     tsub = _group(sub, "train", "train a model")
-    c = tsub.add_parser("captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)")
+    c = tsub.add_parser(
+        "captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)"
+    )
     c.add_argument("--data", required=True, type=Path, help="manifest: CSV with a header or JSON Lines")
     c.add_argument("--out", required=True, type=Path, help="output directory (checkpoints and the final model)")
     c.add_argument("--kind", default="encdec", choices=["encdec", "clipcap"])
@@ -558,13 +588,17 @@ def run_train_captioner(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- train / eval interactiveness
 
 
-
 def add_interactiveness(sub: Any) -> None:
     t = _group(sub, "train", "train a model").add_parser(
         "interactiveness", help="train the pair interactiveness model on V-COCO human-object pairs"
     )
-    t.add_argument("--vcoco", nargs="+", required=True, type=Path,
-                   help="V-COCO instance files to learn from (e.g. train and val; the last is held out to choose the NIS threshold)")
+    t.add_argument(
+        "--vcoco",
+        nargs="+",
+        required=True,
+        type=Path,
+        help="V-COCO instance files to learn from (e.g. train and val; the last is held out to choose the NIS threshold)",
+    )
     t.add_argument("--out", type=Path, default=None, help="weights file (default: the packaged geometry weights)")
     t.add_argument("--model", choices=("geometry", "tin"), default="geometry")
     t.add_argument("--recall", type=float, default=0.95, help="NIS threshold keeps this recall on the held-out file")
@@ -612,6 +646,8 @@ def run_eval_interactiveness(args: argparse.Namespace) -> int:
         _print_err(str(exc))
         return 1
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+
+
 # ---------------------------------------------------------------- video
 
 
@@ -692,7 +728,9 @@ def run_video(args: argparse.Namespace) -> int:
 
 
 def add_train_video(sub: Any) -> None:
-    p = _group(sub, "train", "train models").add_parser("video", help="train the video fusion classifier on a clips manifest")
+    p = _group(sub, "train", "train models").add_parser(
+        "video", help="train the video fusion classifier on a clips manifest"
+    )
     p.add_argument("--manifest", required=True, type=Path, help="CSV with columns clip,labels (labels split by ;)")
     p.add_argument("--out", type=Path, default=Path("runs/video"), help="checkpoint folder (last.pt, history.json)")
     p.add_argument("--epochs", type=int, default=20)
@@ -716,7 +754,10 @@ def run_train_video(args: argparse.Namespace) -> int:
     except HHIError as exc:
         _print_err(str(exc))
         return 1
-    print(f"checkpoint {res['checkpoint']}; loss " + " -> ".join(f"{v:.4f}" for v in res["history"][:1] + res["history"][-1:]))
+    print(
+        f"checkpoint {res['checkpoint']}; loss "
+        + " -> ".join(f"{v:.4f}" for v in res["history"][:1] + res["history"][-1:])
+    )
     return 0
 
 

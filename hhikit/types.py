@@ -65,9 +65,7 @@ class Person:
             "id": int(self.id),
             "box": _box(self.box),
             "score": _f(self.score),
-            "keypoints": None
-            if self.keypoints is None
-            else [[_f(x), _f(y), _f(s)] for x, y, s in self.keypoints],
+            "keypoints": None if self.keypoints is None else [[_f(x), _f(y), _f(s)] for x, y, s in self.keypoints],
             "face": _box(self.face),
         }
         if self.keypoint_format:
@@ -230,7 +228,12 @@ class Shot:
     end_frame: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": _f(self.start), "end": _f(self.end), "start_frame": int(self.start_frame), "end_frame": int(self.end_frame)}
+        return {
+            "start": _f(self.start),
+            "end": _f(self.end),
+            "start_frame": int(self.start_frame),
+            "end_frame": int(self.end_frame),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Shot:

@@ -44,7 +44,9 @@ def test_pipeline_fills_pairs(example_image: Path) -> None:
 
 
 def test_analyze_cli_writes_pairs_and_png(example_image: Path, tmp_path: Path, capsys) -> None:
-    rc = main(["analyze", str(example_image), "--detector", "fixed-test", "--nis-threshold", "0.5", "--out", str(tmp_path)])
+    rc = main(
+        ["analyze", str(example_image), "--detector", "fixed-test", "--nis-threshold", "0.5", "--out", str(tmp_path)]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "pair #0-#1" in out and "suppressed" in out

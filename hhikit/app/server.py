@@ -36,6 +36,8 @@ def app_env(max_upload_mb: float = DEFAULT_MAX_MB) -> dict[str, str]:
     return env
 
 
-def start_app(host: str = "127.0.0.1", port: int = 8501, max_upload_mb: float = DEFAULT_MAX_MB, **popen: object) -> subprocess.Popen:
+def start_app(
+    host: str = "127.0.0.1", port: int = 8501, max_upload_mb: float = DEFAULT_MAX_MB, **popen: object
+) -> subprocess.Popen:
     """Start the demo server; the caller owns the process."""
     return subprocess.Popen(app_command(host, port, max_upload_mb), env=app_env(max_upload_mb), **popen)  # type: ignore[call-overload]

@@ -56,11 +56,15 @@ def show_image_result(path: Path, result: Any) -> None:
     with right:
         st.markdown(f"**People found: {len(result.people)}**")
         active = [p for p in result.pairs if not p.suppressed]
-        st.markdown(f"Pairs: {len(result.pairs)} ({len(active)} interacting, {len(result.pairs) - len(active)} suppressed)")
+        st.markdown(
+            f"Pairs: {len(result.pairs)} ({len(active)} interacting, {len(result.pairs) - len(active)} suppressed)"
+        )
         if result.interactions:
             st.markdown("**Interactions (most salient pair)**")
             for it in result.interactions:
-                st.markdown(f"- `{it.text}` {it.score:.2f}  \n  <small>{'; '.join(it.cues)}</small>", unsafe_allow_html=True)
+                st.markdown(
+                    f"- `{it.text}` {it.score:.2f}  \n  <small>{'; '.join(it.cues)}</small>", unsafe_allow_html=True
+                )
         else:
             st.markdown("No interaction described for this image.")
         for pr in result.pairs:
@@ -84,7 +88,9 @@ def analyze_video(vp: Any, path: Path) -> tuple[Any, Any]:
     except HHIError as exc:
         return VideoResult(path=str(path), error=error_record(exc)), None
     except Exception as exc:  # a library failure on a strange file becomes a message, as in the CLI
-        return VideoResult(path=str(path), error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}), None
+        return VideoResult(
+            path=str(path), error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}
+        ), None
     return analysis.result, contact_sheet(analysis.result, analysis.samples)
 
 
@@ -92,7 +98,9 @@ def show_video_result(result: Any, sheet: Any = None) -> None:
     if result.error:
         st.error(f"Could not analyse this video: {result.error['message']}")
         return
-    st.markdown(f"**Video:** {result.duration:.1f} s at {result.fps:.1f} fps, {len(result.shots)} shots, {len(result.clips)} clips")
+    st.markdown(
+        f"**Video:** {result.duration:.1f} s at {result.fps:.1f} fps, {len(result.shots)} shots, {len(result.clips)} clips"
+    )
     st.markdown("**Timeline of clips**")
     rows = [
         {

@@ -108,7 +108,9 @@ def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: in
         def logits(self, memory: Any, input_ids: Any, attention_mask: Any | None = None) -> Any:
             """Next-token logits at every text position: (b, t, vocab)."""
             if self.kind == "encdec":
-                return self.gpt2(input_ids=input_ids, attention_mask=attention_mask, encoder_hidden_states=memory).logits
+                return self.gpt2(
+                    input_ids=input_ids, attention_mask=attention_mask, encoder_hidden_states=memory
+                ).logits
             emb = self.gpt2.transformer.wte(input_ids)
             x = torch.cat([memory, emb], dim=1)
             mask = None
@@ -164,13 +166,18 @@ class CaptionerModel:
         logits = (module or self.module)(pixel_values, ids.to(dev), mask.to(dev))
         shift_logits, shift_labels = logits[:, :-1], labels[:, 1:].to(dev)
         per_tok = torch.nn.functional.cross_entropy(
-            shift_logits.reshape(-1, shift_logits.shape[-1]), shift_labels.reshape(-1), ignore_index=-100, reduction="none"
+            shift_logits.reshape(-1, shift_logits.shape[-1]),
+            shift_labels.reshape(-1),
+            ignore_index=-100,
+            reduction="none",
         ).view(shift_labels.shape)
         valid = (shift_labels != -100).float()
         w = weights.to(dev).float().unsqueeze(1)
         return (per_tok * valid * w).sum() / valid.sum().clamp(min=1.0)
 
-    def beam_search(self, image: np.ndarray, beam: int = BEAM, max_steps: int = MAX_STEPS, keep: int = TOP_K) -> list[tuple[str, float]]:
+    def beam_search(
+        self, image: np.ndarray, beam: int = BEAM, max_steps: int = MAX_STEPS, keep: int = TOP_K
+    ) -> list[tuple[str, float]]:
         """The paper's beam search; returns ``(text, summed log-prob)`` best first."""
         torch = _torch()
         m = self.module
@@ -213,7 +220,9 @@ def build_captioner(kind: str, clip_dir: str | Path, gpt2_dir: str | Path, prefi
 
     for d in (clip_dir, gpt2_dir):
         if not Path(d, "config.json").exists():
-            raise ModelUnavailable(f"{d}: no config.json; put a Hugging Face model directory there (nothing is downloaded)")
+            raise ModelUnavailable(
+                f"{d}: no config.json; put a Hugging Face model directory there (nothing is downloaded)"
+            )
     vcfg = CLIPVisionConfig.from_pretrained(str(clip_dir))
     gcfg = GPT2Config.from_pretrained(str(gpt2_dir))
     cap = _make_module(kind, vcfg, gcfg, prefix_len)
@@ -226,9 +235,13 @@ def build_captioner(kind: str, clip_dir: str | Path, gpt2_dir: str | Path, prefi
     return CaptionerModel(cap, tok, vcfg.image_size)
 
 
-def from_configs(kind: str, vision_config: Any, gpt2_config: Any, tokenizer: Any, prefix_len: int = 10) -> CaptionerModel:
+def from_configs(
+    kind: str, vision_config: Any, gpt2_config: Any, tokenizer: Any, prefix_len: int = 10
+) -> CaptionerModel:
     """A captioner with random weights from configs (tests, or training from scratch)."""
-    return CaptionerModel(_make_module(kind, vision_config, gpt2_config, prefix_len), tokenizer, vision_config.image_size)
+    return CaptionerModel(
+        _make_module(kind, vision_config, gpt2_config, prefix_len), tokenizer, vision_config.image_size
+    )
 
 
 def save_captioner(model: CaptionerModel, out_dir: str | Path) -> Path:
@@ -294,7 +307,9 @@ class CaptionerDescriber:
     def describe(self, image: np.ndarray, result: ImageResult) -> None:
         beams = self.model.beam_search(image, self.beam, self.max_steps, TOP_K)
         cue = f"{self.name} captioner beam search (beam {self.beam}, summed log-prob)"
-        result.interactions = [Interaction(normalise_caption(t), float(np.exp(s)), [cue, f"log-prob {s:.2f}"]) for t, s in beams]
+        result.interactions = [
+            Interaction(normalise_caption(t), float(np.exp(s)), [cue, f"log-prob {s:.2f}"]) for t, s in beams
+        ]
         for pr in result.pairs:
             if not pr.suppressed:
                 pr.interactions = [Interaction(i.text, i.score, list(i.cues)) for i in result.interactions]

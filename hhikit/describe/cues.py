@@ -148,7 +148,9 @@ def pose_cues_one(b: Body, who: str) -> list[Cue]:
     if sm is not None and hm is not None:
         v = hm - sm
         if abs(v[0]) > 1.2 * abs(v[1]):
-            out.append(Cue(f"{who} is lying or bent over (torso near horizontal)", {"lying": 1.5, "fight": 0.6, "sport": 0.3}))
+            out.append(
+                Cue(f"{who} is lying or bent over (torso near horizontal)", {"lying": 1.5, "fight": 0.6, "sport": 0.3})
+            )
         k = b.mid(LKNE, RKNE)
         if k is not None and abs(v[1]) > 1e-3 and (k[1] - hm[1]) < 0.25 * abs(v[1]) and abs(v[0]) < abs(v[1]):
             out.append(Cue(f"{who} is seated (thighs horizontal)", {"sit": 1.2}))
@@ -174,7 +176,9 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
     if ov > 0.35:
         out.append(Cue("bodies overlap strongly", {"close": 1.0, "embrace": 0.8, "fight": 0.4, "touch": 0.4}))
     elif d > 1.1:
-        out.append(Cue("standing apart (more than a body length)", {"apart": 1.0, "look": 0.3, "talk": 0.3, "touch": -0.8}))
+        out.append(
+            Cue("standing apart (more than a body length)", {"apart": 1.0, "look": 0.3, "talk": 0.3, "touch": -0.8})
+        )
     elif d < 0.55:
         out.append(Cue("standing close together", {"close": 0.6, "touch": 0.3, "side_by_side": 0.2}))
     # Hands.
@@ -191,7 +195,9 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
         if high:
             out.append(Cue("joined hands raised above the heads", {"arm_raised": 1.5, "celebrate": 1.0, "hands": 1.0}))
         elif between and waist:
-            out.append(Cue("hands meet between them at waist height", {"hands": 1.8, "greet": 0.8, "give": 0.5, "touch": 0.5}))
+            out.append(
+                Cue("hands meet between them at waist height", {"hands": 1.8, "greet": 0.8, "give": 0.5, "touch": 0.5})
+            )
         else:
             out.append(Cue("hands meet", {"hands": 1.2, "touch": 0.6}))
     # Hand on the other's shoulder / back: an arm around someone.
@@ -199,7 +205,12 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
         shoulders = [Y.pt(LSHO), Y.pt(RSHO)]
         near = min((_dist(w, sh) for w in X.wrists() for sh in shoulders), default=float("inf"))
         if near < 0.1 * s:
-            out.append(Cue(f"{who}'s hand rests on the other's shoulder", {"arm_on_shoulder": 1.8, "embrace": 0.6, "pose": 0.6, "touch": 0.5}))
+            out.append(
+                Cue(
+                    f"{who}'s hand rests on the other's shoulder",
+                    {"arm_on_shoulder": 1.8, "embrace": 0.6, "pose": 0.6, "touch": 0.5},
+                )
+            )
             break
     # Heads.
     if head_a is not None and head_b is not None:
@@ -234,7 +245,9 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
                 continue
             reach = (w[0] - sh[0]) * np.sign(Y.cx - X.cx) / s
             if reach > 0.28 and abs(w[1] - sh[1]) < 0.25 * s:
-                out.append(Cue(f"{who} stretches an arm towards the other", {"arm_extended": 1.0, "give": 0.6, "hands": 0.3}))
+                out.append(
+                    Cue(f"{who} stretches an arm towards the other", {"arm_extended": 1.0, "give": 0.6, "hands": 0.3})
+                )
                 break
         else:
             continue
@@ -243,13 +256,30 @@ def pair_cues(pa: Person, pb: Person) -> list[Cue]:
     if ha is not None and hb is not None and abs(A.cx - B.cx) < 0.35 * s and abs(ha[1] - hb[1]) > 0.35 * s:
         out.append(Cue("one person is held above the other", {"stacked": 1.2, "lift": 1.0, "touch": 0.5}))
     if min(A.h, B.h) < 0.55 * max(A.h, B.h) and d < 1.0:
-        out.append(Cue("one person is much lower (seated, kneeling or a child)", {"sit": 0.5, "helping": 0.3, "stacked": 0.3, "teach": 0.3}))
+        out.append(
+            Cue(
+                "one person is much lower (seated, kneeling or a child)",
+                {"sit": 0.5, "helping": 0.3, "stacked": 0.3, "teach": 0.3},
+            )
+        )
     return out
 
 
 SPORT_OBJECTS = {"sports ball", "tennis racket", "baseball bat", "baseball glove", "skis", "snowboard", "surfboard",
                  "skateboard", "frisbee", "kite", "bicycle", "horse"}  # fmt: skip
-TABLE_OBJECTS = {"dining table", "cup", "wine glass", "bottle", "fork", "knife", "spoon", "bowl", "pizza", "cake", "sandwich"}
+TABLE_OBJECTS = {
+    "dining table",
+    "cup",
+    "wine glass",
+    "bottle",
+    "fork",
+    "knife",
+    "spoon",
+    "bowl",
+    "pizza",
+    "cake",
+    "sandwich",
+}
 
 
 def object_cues(objects: list[DetectedObject], people: list[Person], region: np.ndarray | None = None) -> list[Cue]:
@@ -332,7 +362,9 @@ def scene_cues(image: np.ndarray) -> list[Cue]:
     out: list[Cue] = []
     dark = float((hsv[..., 2] < 50).mean())
     if dark > 0.45:
-        out.append(Cue(f"dark scene, {dark:.0%} of pixels (stage or night lighting)", {"performance": 0.8, "music": 0.5}))
+        out.append(
+            Cue(f"dark scene, {dark:.0%} of pixels (stage or night lighting)", {"performance": 0.8, "music": 0.5})
+        )
     low = hsv[hsv.shape[0] // 2 :]
     grass = float(((low[..., 0] >= 35) & (low[..., 0] <= 85) & (low[..., 1] > 70) & (low[..., 2] > 50)).mean())
     if grass > 0.3:
@@ -342,5 +374,9 @@ def scene_cues(image: np.ndarray) -> list[Cue]:
 
 def crowd_cues(n_people: int) -> list[Cue]:
     if n_people >= 5:
-        return [Cue(f"{n_people} people in view (a group)", {"performance": 0.4, "pose": 0.3, "ceremony": 0.3, "sport": 0.2})]
+        return [
+            Cue(
+                f"{n_people} people in view (a group)", {"performance": 0.4, "pose": 0.3, "ceremony": 0.3, "sport": 0.2}
+            )
+        ]
     return []

@@ -122,7 +122,9 @@ class DefaultDescriber:
             best = np.maximum(best, S[j])
         return out
 
-    def interactions(self, cues: list[Cue], extra_cue: str | None = None, p: np.ndarray | None = None) -> list[Interaction]:
+    def interactions(
+        self, cues: list[Cue], extra_cue: str | None = None, p: np.ndarray | None = None
+    ) -> list[Interaction]:
         """The ranked top answers for these cues (or for a given posterior ``p``), with explanations."""
         p = self.posterior(cues) if p is None else p
         out = []

@@ -109,7 +109,9 @@ def evaluate_interactiveness(
             out["vcoco"]["person_object_subset"] = {
                 "pairs": int(m.sum()),
                 "model_ap": _r(average_precision(s[m], data.labels[m])),
-                "iou_ap": _r(average_precision(heuristic_scores(data.boxes_a[m], data.boxes_b[m])["iou"], data.labels[m])),
+                "iou_ap": _r(
+                    average_precision(heuristic_scores(data.boxes_a[m], data.boxes_b[m])["iou"], data.labels[m])
+                ),
             }
         rows.append((data, s))
     if per_item is not None and rows:
@@ -121,7 +123,9 @@ def format_report(report: dict[str, Any]) -> str:
     """A short text table per evaluated set."""
     lines: list[str] = []
     for key, r in report.items():
-        lines.append(f"{key}: {r['pairs']} pairs in {r['images']} images, {r['positives']} positive (chance AP {r['chance_ap']:.3f})")
+        lines.append(
+            f"{key}: {r['pairs']} pairs in {r['images']} images, {r['positives']} positive (chance AP {r['chance_ap']:.3f})"
+        )
         lines.append(f"  {'model ' + r['model']:<28} AP {r['model_ap']:.3f}")
         for name, ap in sorted(r["heuristics_ap"].items(), key=lambda kv: -kv[1]):
             mark = "  <- best heuristic" if name == r["best_heuristic"] else ""
@@ -133,5 +137,7 @@ def format_report(report: dict[str, Any]) -> str:
         )
         if "person_object_subset" in r:
             p = r["person_object_subset"]
-            lines.append(f"  person-object subset ({p['pairs']} pairs): model AP {p['model_ap']:.3f}, IoU AP {p['iou_ap']:.3f}")
+            lines.append(
+                f"  person-object subset ({p['pairs']} pairs): model AP {p['model_ap']:.3f}, IoU AP {p['iou_ap']:.3f}"
+            )
     return "\n".join(lines)

@@ -47,9 +47,7 @@ def boundary_prf(truth: Sequence[int], pred: Sequence[int], tolerance: int = 2) 
             "f1": 2 * p * r / (p + r) if p + r else 0.0}  # fmt: skip
 
 
-def evaluate_shots(
-    truth: dict[str, Sequence[int]], pred: dict[str, Sequence[int]], tolerance: int = 2
-) -> EvalReport:
+def evaluate_shots(truth: dict[str, Sequence[int]], pred: dict[str, Sequence[int]], tolerance: int = 2) -> EvalReport:
     """Per-video and pooled (micro) P/R/F1. Videos without predictions count as all misses."""
     items = []
     tp = fp = fn = 0

@@ -48,7 +48,9 @@ class PeopleAnnotator:
                 kp = p.keypoints
                 for i, j in COCO_SKELETON:
                     if kp[i, 2] >= self.min_keypoint_score and kp[j, 2] >= self.min_keypoint_score:
-                        cv2.line(out, (int(kp[i, 0]), int(kp[i, 1])), (int(kp[j, 0]), int(kp[j, 1])), c, th, cv2.LINE_AA)
+                        cv2.line(
+                            out, (int(kp[i, 0]), int(kp[i, 1])), (int(kp[j, 0]), int(kp[j, 1])), c, th, cv2.LINE_AA
+                        )
             if p.keypoints is not None:
                 for x, y, sc in p.keypoints:
                     if sc >= self.min_keypoint_score:
@@ -97,7 +99,9 @@ class InteractionAnnotator:
             band = out[y0:].astype(np.float32)
             out[y0:] = (0.25 * band + 0.75 * 255).astype(np.uint8)
             for k, t in enumerate(lines):
-                cv2.putText(out, t, (3, y0 + lh * (k + 1) - base), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
+                cv2.putText(
+                    out, t, (3, y0 + lh * (k + 1) - base), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA
+                )
         return out
 
 
@@ -116,7 +120,9 @@ def _anchor(person: Any, min_score: float) -> tuple[int, int]:
     return int((x1 + x2) / 2), int(y1 + 0.25 * (y2 - y1))
 
 
-def _dashed_line(img: np.ndarray, p: tuple[int, int], q: tuple[int, int], colour: tuple[int, int, int], th: int, dash: int) -> None:
+def _dashed_line(
+    img: np.ndarray, p: tuple[int, int], q: tuple[int, int], colour: tuple[int, int, int], th: int, dash: int
+) -> None:
     length = float(np.hypot(q[0] - p[0], q[1] - p[1]))
     n = max(1, int(length // dash))
     for k in range(0, n, 2):
@@ -156,7 +162,10 @@ class PairAnnotator:
             fs = 0.42 * s
             (tw, tht), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
             mx, my = (pa[0] + pb[0]) // 2, (pa[1] + pb[1]) // 2
-            x0, y0 = int(np.clip(mx - tw // 2 - 2, 0, max(0, out.shape[1] - tw - 4))), int(np.clip(my - tht // 2 - 2, 0, max(0, out.shape[0] - tht - 4)))
+            x0, y0 = (
+                int(np.clip(mx - tw // 2 - 2, 0, max(0, out.shape[1] - tw - 4))),
+                int(np.clip(my - tht // 2 - 2, 0, max(0, out.shape[0] - tht - 4))),
+            )
             cv2.rectangle(out, (x0, y0), (x0 + tw + 4, y0 + tht + 5), c, -1)
             cv2.putText(out, label, (x0 + 2, y0 + tht + 1), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 1, cv2.LINE_AA)
         return out

@@ -176,9 +176,7 @@ def _hands(
         return None
     wb, hb = _wh(box_b)
     mx, my = BOX_MARGIN * wb, BOX_MARGIN * hb
-    in_box = sum(
-        box_b[0] - mx <= x <= box_b[2] + mx and box_b[1] - my <= y <= box_b[3] + my for x, y in wrists
-    )
+    in_box = sum(box_b[0] - mx <= x <= box_b[2] + mx and box_b[1] - my <= y <= box_b[3] + my for x, y in wrists)
     near, dmin = 0, float("inf")
     if kp_b is not None:
         pts = kp_b[kp_b[:, 2] >= min_score, :2]

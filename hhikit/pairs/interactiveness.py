@@ -74,7 +74,9 @@ def get_interactiveness(name: str | None = None, **options: Any) -> Interactiven
     name = name or DEFAULT_INTERACTIVENESS
     _discover()
     if name not in _MODELS:
-        raise ConfigError(f"unknown interactiveness model {name!r}; available: {', '.join(available_interactiveness())}")
+        raise ConfigError(
+            f"unknown interactiveness model {name!r}; available: {', '.join(available_interactiveness())}"
+        )
     try:
         return _MODELS[name](**options)
     except TypeError as exc:
@@ -219,11 +221,15 @@ class GeometryInteractiveness:
             layers = [(z[f"W{i}"], z[f"b{i}"]) for i in range(n)]
             features = tuple(str(f) for f in z["features"])
             if any(f not in BOX_FEATURES for f in features):
-                raise ModelUnavailable(f"{p}: trained on unknown box features; retrain it with `hhi train interactiveness`")
+                raise ModelUnavailable(
+                    f"{p}: trained on unknown box features; retrain it with `hhi train interactiveness`"
+                )
             meta = {k[5:]: str(z[k]) for k in z.files if k.startswith("meta_")}
             prior = float(z["prior_weight"]) if "prior_weight" in z.files else 0.0
             refs = (z["score_ref"], z["iou_ref"]) if prior > 0 else (None, None)
-            return cls(layers, z["mean"], z["std"], float(z["threshold"]), int(z["map_cells"]), meta, features, prior, *refs)
+            return cls(
+                layers, z["mean"], z["std"], float(z["threshold"]), int(z["map_cells"]), meta, features, prior, *refs
+            )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelUnavailable(f"{p}: not an interactiveness weights file ({exc})") from None
 

@@ -35,7 +35,12 @@ def union_box(box_a: Any, box_b: Any) -> np.ndarray:
     a = np.asarray(box_a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(box_b, dtype=np.float64).reshape(-1, 4)
     u = np.stack(
-        [np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 2], b[:, 2]), np.maximum(a[:, 3], b[:, 3])],
+        [
+            np.minimum(a[:, 0], b[:, 0]),
+            np.minimum(a[:, 1], b[:, 1]),
+            np.maximum(a[:, 2], b[:, 2]),
+            np.maximum(a[:, 3], b[:, 3]),
+        ],
         axis=1,
     )
     return u

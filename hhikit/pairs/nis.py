@@ -30,7 +30,10 @@ def _coco17(person: Person) -> np.ndarray | None:
     kp = person.keypoints
     if kp is None or kp.shape != (17, 3):
         return None
-    if person.keypoint_format and person.keypoint_format.lower().replace("-", "").replace("_", "") not in ("coco17", "coco"):
+    if person.keypoint_format and person.keypoint_format.lower().replace("-", "").replace("_", "") not in (
+        "coco17",
+        "coco",
+    ):
         return None
     return kp
 

@@ -144,7 +144,9 @@ class TinInteractiveness:
 
         p = Path(path)
         if not p.is_file():
-            raise ModelUnavailable(f"TIN interactiveness weights not found: {p} (train them with `hhi train interactiveness --model tin`)")
+            raise ModelUnavailable(
+                f"TIN interactiveness weights not found: {p} (train them with `hhi train interactiveness --model tin`)"
+            )
         try:
             state = torch.load(p, map_location="cpu", weights_only=False)
             net = build_net(len(state["features"]), int(state["width"]))

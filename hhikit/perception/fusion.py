@@ -132,7 +132,12 @@ def head_in_face(keypoints: np.ndarray | None, face: np.ndarray, min_score: floa
     if not len(head):
         return 0.0
     gx, gy = 0.3 * (face[2] - face[0]), 0.3 * (face[3] - face[1])
-    inside = (head[:, 0] >= face[0] - gx) & (head[:, 0] <= face[2] + gx) & (head[:, 1] >= face[1] - gy) & (head[:, 1] <= face[3] + gy)
+    inside = (
+        (head[:, 0] >= face[0] - gx)
+        & (head[:, 0] <= face[2] + gx)
+        & (head[:, 1] >= face[1] - gy)
+        & (head[:, 1] <= face[3] + gy)
+    )
     return float(inside.mean())
 
 
@@ -184,9 +189,15 @@ def fuse(
         if box[2] - box[0] < 1 or box[3] - box[1] < 1:
             continue
         people.append(
-            Person(0, box, v.probability(), v.keypoints, face=v.face,
-                   keypoint_format="coco17" if v.keypoints is not None else None,
-                   sources=sorted(v.scores))
+            Person(
+                0,
+                box,
+                v.probability(),
+                v.keypoints,
+                face=v.face,
+                keypoint_format="coco17" if v.keypoints is not None else None,
+                sources=sorted(v.scores),
+            )
         )
     if people:
         keep = nms(np.stack([p.box for p in people]), np.array([p.score for p in people]), rules.nms_iou)
@@ -259,7 +270,11 @@ def _optional(name: str) -> Any | None:
 
 def _attach_pose33(people: list[Person], posed: list[Person]) -> None:
     """Give each person the 33 BlazePose landmarks of the best-overlapping pose (IoU >= 0.3)."""
-    cand = [p for p in posed if getattr(p, "pose33", None) is not None or (p.keypoints is not None and len(p.keypoints) == 33)]
+    cand = [
+        p
+        for p in posed
+        if getattr(p, "pose33", None) is not None or (p.keypoints is not None and len(p.keypoints) == 33)
+    ]
     if not cand:
         return
     iou = iou_matrix(np.stack([p.box for p in people]), np.stack([p.box for p in cand]))
@@ -271,5 +286,7 @@ def _attach_pose33(people: list[Person], posed: list[Person]) -> None:
 
 
 @register_detector("fusion")
-def fusion(faces: bool = True, pose33: bool = False, object_threshold: float = 0.3, threads: int | None = None) -> FusionDetector:
+def fusion(
+    faces: bool = True, pose33: bool = False, object_threshold: float = 0.3, threads: int | None = None
+) -> FusionDetector:
     return FusionDetector(faces=faces, pose33=pose33, object_threshold=object_threshold, threads=threads)

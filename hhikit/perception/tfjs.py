@@ -218,7 +218,9 @@ def conv_pads(node: Node, h: int, w: int, kh: int, kw: int) -> tuple[int, int, i
     return 0, 0, 0, 0
 
 
-def strided_slice_spec(node: Node, shape: tuple[int, ...], begin, end, strides) -> tuple[list[tuple[int, int, int]], list[int]]:
+def strided_slice_spec(
+    node: Node, shape: tuple[int, ...], begin, end, strides
+) -> tuple[list[tuple[int, int, int]], list[int]]:
     """Normalise a TF StridedSlice to a per-input-axis ``(start, stop, step)`` (resolved
     with Python slice rules) plus the output shape (shrunk and new axes applied)."""
     bm, em = node.get("begin_mask", 0), node.get("end_mask", 0)
@@ -461,7 +463,11 @@ def _splitv(n: Node, a: list[np.ndarray]) -> list[np.ndarray]:
 def _resize(n: Node, a: list[np.ndarray]) -> list[np.ndarray]:
     size = tuple(int(v) for v in a[1])
     bil = n.op == "ResizeBilinear"
-    return [resize_nhwc(a[0].astype(np.float32), size, bil, n.get("align_corners", False), n.get("half_pixel_centers", False))]
+    return [
+        resize_nhwc(
+            a[0].astype(np.float32), size, bil, n.get("align_corners", False), n.get("half_pixel_centers", False)
+        )
+    ]
 
 
 OPS: dict[str, Callable[[Node, list[np.ndarray]], list[np.ndarray]]] = {

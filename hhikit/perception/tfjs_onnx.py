@@ -81,7 +81,9 @@ class _Ctx:
     """What a handler sees: the node, the sample values of its inputs and outputs, and a
     way to name an input (a constant is materialised on demand)."""
 
-    def __init__(self, b: _Builder, node: Node, vals: list[np.ndarray], outs: list[np.ndarray], dynamic: set[str]) -> None:
+    def __init__(
+        self, b: _Builder, node: Node, vals: list[np.ndarray], outs: list[np.ndarray], dynamic: set[str]
+    ) -> None:
         self.b, self.node, self.vals, self.outs, self._dyn = b, node, vals, outs, dynamic
 
     def name(self, i: int, dtype: Any = None) -> str:
@@ -270,7 +272,9 @@ def _maxpool(c: _Ctx) -> None:
     k, s = c.node.get("ksize"), c.node.get("strides")
     h, w = c.vals[0].shape[1:3]
     t, bt, lft, r = conv_pads(c.node, h, w, k[1], k[2])
-    y = c.b.op("MaxPool", [_to_nchw(c.b, c.name(0))], kernel_shape=[k[1], k[2]], strides=[s[1], s[2]], pads=[t, lft, bt, r])
+    y = c.b.op(
+        "MaxPool", [_to_nchw(c.b, c.name(0))], kernel_shape=[k[1], k[2]], strides=[s[1], s[2]], pads=[t, lft, bt, r]
+    )
     _to_nhwc(c.b, y, c.out())
 
 
@@ -327,7 +331,7 @@ def _pack(c: _Ctx) -> None:
     axis = int(c.node.get("axis", 0))
     shape = list(c.outs[0].shape)
     axis = axis % len(shape)
-    one = [*shape[:axis], 1, *shape[axis + 1:]]
+    one = [*shape[:axis], 1, *shape[axis + 1 :]]
     parts = [c.b.op("Reshape", [c.name(i), c.b.const(np.array(one, np.int64))]) for i in range(len(c.node.inputs))]
     c.b.op("Concat", parts, c.out(), axis=axis)
 
@@ -447,7 +451,12 @@ def _find_hard_swish(graph: TfjsGraph, values: dict[str, np.ndarray]) -> dict[st
 
     def scalar(ref: str, want: float) -> bool:
         v = values.get(_key(ref))
-        return by_name.get(tensor_ref(ref)[0], Node("", "")).op == "Const" and v is not None and v.size == 1 and abs(float(v) - want) < 1e-4
+        return (
+            by_name.get(tensor_ref(ref)[0], Node("", "")).op == "Const"
+            and v is not None
+            and v.size == 1
+            and abs(float(v) - want) < 1e-4
+        )
 
     found: dict[str, str] = {}
     for n in graph.nodes:
@@ -523,7 +532,8 @@ def convert(graph: TfjsGraph, sample: dict[str, np.ndarray] | None = None, name:
         handler(ctx)
         dynamic.update(node.name if k == 0 else f"{node.name}:{k}" for k in range(n_out))
     inputs = [
-        helper.make_tensor_value_info(nm, _onnx_dtype(dt), list(sample[nm].shape)) for nm, (_, dt) in graph.inputs.items()
+        helper.make_tensor_value_info(nm, _onnx_dtype(dt), list(sample[nm].shape))
+        for nm, (_, dt) in graph.inputs.items()
     ]
     outputs = []
     for ref in graph.outputs:

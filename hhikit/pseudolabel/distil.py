@@ -41,9 +41,7 @@ def load_student(model_dir: str | Path | None = None) -> Summariser:
     """The student in ``model_dir`` (default: the store's ``pseudolabel-student``)."""
     d = Path(model_dir) if model_dir else default_student_dir()
     if not student_available(d):
-        raise ModelUnavailable(
-            f"no trained student summariser in {d}; run `hhi pseudolabel --train-student` first"
-        )
+        raise ModelUnavailable(f"no trained student summariser in {d}; run `hhi pseudolabel --train-student` first")
     return Summariser.load(d)
 
 
@@ -86,7 +84,10 @@ def train_student(
     gen_s = time.time() - t0
     del teacher
     flt = make_filter(nli_dir)
-    log(f"filter: {flt.kind}" + (" (no NLI model given: MiniLM similarity + verb and people checks)" if flt.kind == "fallback" else ""))
+    log(
+        f"filter: {flt.kind}"
+        + (" (no NLI model given: MiniLM similarity + verb and people checks)" if flt.kind == "fallback" else "")
+    )
     nlp = load_spacy()
     scored = list(filter_pairs(iter_jsonl(raw), flt, nlp))
     from hhikit.io.atomic import atomic_write_text
@@ -95,11 +96,15 @@ def train_student(
     pairs = [(r["caption"], r["target"]) for r in scored if r["kept"]]
     log(f"kept {len(pairs)} of {len(scored)} synthetic pairs ({kept_path})")
     if len(pairs) < 8:
-        raise HHIError(f"only {len(pairs)} synthetic pairs survived the filter; generate more (n_pairs) or give an NLI model")
+        raise HHIError(
+            f"only {len(pairs)} synthetic pairs survived the filter; generate more (n_pairs) or give an NLI model"
+        )
     base_root = resolve(base_card, local_dir=base_dir).root
     student = Summariser.load(base_root)
     report = student.train(pairs, train_cfg or TrainConfig(), progress=progress, log=log)
-    log(f"fine-tuned {report.steps} steps in {report.seconds:.0f} s, loss {report.first_loss:.3f} -> {report.last_loss:.3f}")
+    log(
+        f"fine-tuned {report.steps} steps in {report.seconds:.0f} s, loss {report.first_loss:.3f} -> {report.last_loss:.3f}"
+    )
     meta = {
         "teacher": str(teacher_dir or teacher_card),
         "base": str(base_dir or base_card),

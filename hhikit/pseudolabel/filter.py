@@ -157,9 +157,11 @@ def count_people(caption: str, names: Iterable[str] = DUMMY_NAMES) -> int:
     n = sum(1 for w in words if w.removesuffix("'s") in names or w.startswith("_"))
     for i, w in enumerate(lows):
         if w in PERSON_NOUNS:
-            plural = (w.endswith("s") and w not in {"boss", "actress", "waitress", "princess"}) or w in {
-                "people", "men", "women", "children", "couple", "family", "group", "crowd", "team", "police"
-            } or (i > 0 and lows[i - 1] in PLURAL_MARKERS)
+            plural = (
+                (w.endswith("s") and w not in {"boss", "actress", "waitress", "princess"})
+                or w in {"people", "men", "women", "children", "couple", "family", "group", "crowd", "team", "police"}
+                or (i > 0 and lows[i - 1] in PLURAL_MARKERS)
+            )
             n += 2 if plural else 1
     low = caption.lower()
     if "each other" in low or "one another" in low or "together" in low:
@@ -214,7 +216,9 @@ class KeptPair:
     filter: str
 
 
-def filter_pairs(records: Iterable[dict[str, Any]], flt: PairFilter, nlp: Any, batch_size: int = 64) -> Iterator[dict[str, Any]]:
+def filter_pairs(
+    records: Iterable[dict[str, Any]], flt: PairFilter, nlp: Any, batch_size: int = 64
+) -> Iterator[dict[str, Any]]:
     """Score raw teacher records and yield each with ``kept``, ``score``, ``filter`` and the
     student target ``target`` (interaction without person-less PPs; must pass the format rule)."""
     from hhikit.pseudolabel.parser import drop_pps_without_people

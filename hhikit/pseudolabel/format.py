@@ -36,7 +36,7 @@ def normalise_interaction(text: str) -> str:
     t = " ".join(text.replace("\u2019", "'").split()).strip().rstrip(".").strip()
     m = _CONJ_SUBJ.match(t)
     if m and t.count("_") == 2:
-        t = "_ " + t[m.end():] + " with _"
+        t = "_ " + t[m.end() :] + " with _"
     t = _IS_ING.sub(r"_ \1", t)
     return t
 

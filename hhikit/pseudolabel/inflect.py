@@ -45,7 +45,12 @@ def gerund(lemma: str) -> str:
         return f"{gerund(head)} {rest}"
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    if word.endswith("ing") and len(word) > 5 and word not in {"sing", "bring", "string", "swing", "sting", "ring", "cling", "fling", "sling", "wring", "spring"}:
+    if (
+        word.endswith("ing")
+        and len(word) > 5
+        and word
+        not in {"sing", "bring", "string", "swing", "sting", "ring", "cling", "fling", "sling", "wring", "spring"}
+    ):
         return word  # already inflected
     if word.endswith("ie"):
         return word[:-2] + "ying"

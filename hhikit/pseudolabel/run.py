@@ -122,7 +122,9 @@ class Labeller:
             if student_dir is None and not student_available():
                 if not train_if_missing:
                     load_student()  # raises ModelUnavailable with how-to
-                log(f"no trained student in {default_student_dir()}: training the default student first (SmolLM2-135M, weak teacher)")
+                log(
+                    f"no trained student in {default_student_dir()}: training the default student first (SmolLM2-135M, weak teacher)"
+                )
                 train_student(log=log, **train_kw)
             elif student_dir is None:
                 log(f"loading the default student from {default_student_dir()}")

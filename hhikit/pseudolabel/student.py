@@ -142,7 +142,9 @@ class Summariser:
             from hhikit.pseudolabel.teacher import newline_token_ids
 
             self.tok.padding_side = "left"
-            enc = self.tok([i + CAUSAL_CUE for i in inputs], return_tensors="pt", padding=True, truncation=True, max_length=256)
+            enc = self.tok(
+                [i + CAUSAL_CUE for i in inputs], return_tensors="pt", padding=True, truncation=True, max_length=256
+            )
             stop = newline_token_ids(self.tok) + ([self.tok.eos_token_id] if self.tok.eos_token_id is not None else [])
             with torch.no_grad():
                 gen = self.model.generate(

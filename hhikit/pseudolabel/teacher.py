@@ -302,9 +302,7 @@ class Teacher:
                 yield {"interaction": inter, "caption": line, "names": list(names), "ok": self.check_caption(line)}
 
 
-def generate_pairs(
-    teacher: Teacher, n: int, out: str | Path, progress: bool = True, log: Any = None
-) -> Path:
+def generate_pairs(teacher: Teacher, n: int, out: str | Path, progress: bool = True, log: Any = None) -> Path:
     """Append raw synthetic pairs to ``out`` (JSONL) until it holds ``n`` usable ones.
     Resumable: existing lines are counted, not redone."""
     from tqdm import tqdm

@@ -90,7 +90,9 @@ def _batches(samples: list[Sample], batch_size: int, seed: int, epoch: int) -> l
     return [[samples[i] for i in order[k : k + batch_size]] for k in range(0, len(order), batch_size)]
 
 
-def _load_batch(batch: list[Sample], size: int, cache: dict[Path, Any], skipped: list[str]) -> tuple[Any, list[str], list[float]]:
+def _load_batch(
+    batch: list[Sample], size: int, cache: dict[Path, Any], skipped: list[str]
+) -> tuple[Any, list[str], list[float]]:
     from hhikit.io.images import read_image
 
     pix, texts, weights = [], [], []
@@ -109,7 +111,10 @@ def _load_batch(batch: list[Sample], size: int, cache: dict[Path, Any], skipped:
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path | None:
-    cks = sorted(Path(out_dir).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1)
+    cks = sorted(
+        Path(out_dir).glob("checkpoint-*"),
+        key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1,
+    )
     cks = [c for c in cks if (c / "trainer_state.pt").exists()]
     return cks[-1] if cks else None
 
@@ -209,6 +214,8 @@ def _checkpoint(model: CaptionerModel, opt: Any, out: Path, step: int, epoch: in
     d = out / f"checkpoint-{step}"
     save_captioner(model, d)
     torch.save({"optimizer": opt.state_dict(), "step": step, "epoch": epoch}, d / "trainer_state.pt")
-    cks = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1)
+    cks = sorted(
+        out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1
+    )
     for old in cks[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)

@@ -124,7 +124,9 @@ def train_geometry(
     try:
         xt = torch.tensor((x - mean) / std, dtype=torch.float32)
         yt = torch.tensor(data.labels, dtype=torch.float32)
-        wt = None if sample_weight is None else torch.tensor(sample_weight / np.mean(sample_weight), dtype=torch.float32)
+        wt = (
+            None if sample_weight is None else torch.tensor(sample_weight / np.mean(sample_weight), dtype=torch.float32)
+        )
         if cfg.hidden > 0:
             net = torch.nn.Sequential(
                 torch.nn.Linear(x.shape[1], cfg.hidden),

@@ -62,7 +62,9 @@ def load_whisper(model_dir: str | Path | None = None, compute_type: str = "int8"
     if key not in _WHISPER_CACHE:
         from faster_whisper import WhisperModel
 
-        _WHISPER_CACHE[key] = WhisperModel(str(root), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads, local_files_only=True)
+        _WHISPER_CACHE[key] = WhisperModel(
+            str(root), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads, local_files_only=True
+        )
     return _WHISPER_CACHE[key]
 
 
@@ -113,7 +115,9 @@ def quiet_cut(samples: np.ndarray, search_seconds: float = 8.0, window: float = 
     return lo + int(np.argmin(e)) + w // 2
 
 
-def transcribe_stream(engine: AsrEngine, blocks: Iterable[tuple[float, np.ndarray]], chunk_seconds: float = 28.0) -> Iterator[TranscriptSegment]:
+def transcribe_stream(
+    engine: AsrEngine, blocks: Iterable[tuple[float, np.ndarray]], chunk_seconds: float = 28.0
+) -> Iterator[TranscriptSegment]:
     """Transcribe a stream of ``(start, samples)`` blocks in chunks of about ``chunk_seconds``
     cut at pauses; yields segments in time order. Chunks stay under Whisper's 30-s window:
     with longer chunks the tiny model, decoding greedily, was seen to skip 25 s of speech

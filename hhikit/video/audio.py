@@ -66,7 +66,9 @@ def frame_rms_db(frames: np.ndarray) -> np.ndarray:
     return (20 * np.log10(rms + 1e-9)).astype(np.float32)
 
 
-def frame_pitch(frames: np.ndarray, rate: int = AUDIO_RATE, fmin: float = 70.0, fmax: float = 450.0, voicing: float = 0.45) -> np.ndarray:
+def frame_pitch(
+    frames: np.ndarray, rate: int = AUDIO_RATE, fmin: float = 70.0, fmax: float = 450.0, voicing: float = 0.45
+) -> np.ndarray:
     """Fundamental frequency (Hz) per frame by normalised autocorrelation; 0 where unvoiced."""
     if len(frames) == 0:
         return np.zeros(0, dtype=np.float32)

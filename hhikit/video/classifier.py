@@ -64,12 +64,20 @@ class FusionClassifier(nn.Module):
         self.cfg = cfg or FusionConfig()
         h = self.cfg.hidden
         self.lstm = nn.ModuleDict(
-            {m: nn.LSTM(DIMS[m], h, num_layers=self.cfg.layers, batch_first=True, bidirectional=True) for m in MODALITIES}
+            {
+                m: nn.LSTM(DIMS[m], h, num_layers=self.cfg.layers, batch_first=True, bidirectional=True)
+                for m in MODALITIES
+            }
         )
         d = 2 * h
         # one attention block per ordered modality pair: each modality reads the other two
         self.cross = nn.ModuleDict(
-            {f"{a}_{b}": CrossAttend(d, self.cfg.heads, self.cfg.dropout) for a in MODALITIES for b in MODALITIES if a != b}
+            {
+                f"{a}_{b}": CrossAttend(d, self.cfg.heads, self.cfg.dropout)
+                for a in MODALITIES
+                for b in MODALITIES
+                if a != b
+            }
         )
         self.mlp = nn.Sequential(
             nn.Linear(3 * d, 2 * d), nn.ReLU(), nn.LayerNorm(2 * d), nn.Dropout(self.cfg.dropout),
@@ -122,7 +130,9 @@ def collate(items: Sequence[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
     return batch
 
 
-def save_checkpoint(path: str | Path, model: FusionClassifier, optim: Any = None, epoch: int = 0, history: list | None = None) -> None:
+def save_checkpoint(
+    path: str | Path, model: FusionClassifier, optim: Any = None, epoch: int = 0, history: list | None = None
+) -> None:
     from hhikit.io.atomic import atomic_write_bytes
 
     buf = io.BytesIO()
@@ -157,7 +167,9 @@ def predict_proba(model: FusionClassifier, items: Sequence[dict[str, np.ndarray]
     return torch.sigmoid(model(collate(items))).numpy()
 
 
-def predict_labels(model: FusionClassifier, evidence: Sequence[ClipEvidence], threshold: float = 0.6) -> list[list[ClipLabel]]:
+def predict_labels(
+    model: FusionClassifier, evidence: Sequence[ClipEvidence], threshold: float = 0.6
+) -> list[list[ClipLabel]]:
     """Labels over ``threshold`` per clip (at least the best one), with the probability as cue."""
     probs = predict_proba(model, [evidence_arrays(ev) for ev in evidence])
     out = []

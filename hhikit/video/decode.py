@@ -207,7 +207,9 @@ def iter_frames(path: str | Path, threads: int = 0) -> Iterator[Frame]:
         c.close()
 
 
-def iter_audio(path: str | Path, rate: int = AUDIO_RATE, block_seconds: float = 10.0) -> Iterator[tuple[float, np.ndarray]]:
+def iter_audio(
+    path: str | Path, rate: int = AUDIO_RATE, block_seconds: float = 10.0
+) -> Iterator[tuple[float, np.ndarray]]:
     """Decode the first audio track to mono float32 at ``rate`` Hz, in blocks of about
     ``block_seconds``: yields ``(start_seconds, samples)``. Raises ``InputError`` if there
     is no audio track."""

@@ -131,9 +131,16 @@ class ZeroShotLabeller:
         pstd = float(a.get("pitch_std", 0.0))
         excl = ev.transcript.count("!")
         loud_s = _sig(loud, self.loud_db, 3.0) if speech > 0.05 else 0.0
-        yell = 0.5 * loud_s + 0.15 * _sig(pitch, 260, 30) * (speech > 0.05) + 0.15 * min(1.0, excl / 2) + 0.2 * text_cue("yells at")
+        yell = (
+            0.5 * loud_s
+            + 0.15 * _sig(pitch, 260, 30) * (speech > 0.05)
+            + 0.15 * min(1.0, excl / 2)
+            + 0.2 * text_cue("yells at")
+        )
         if speech > 0.05:
-            cues["yells at"].append(f"speech loudness {loud:.1f} dB (loud from {self.loud_db:.0f} dB), pitch {pitch:.0f}±{pstd:.0f} Hz")
+            cues["yells at"].append(
+                f"speech loudness {loud:.1f} dB (loud from {self.loud_db:.0f} dB), pitch {pitch:.0f}±{pstd:.0f} Hz"
+            )
         if excl:
             cues["yells at"].append(f"{excl} exclamation(s)")
         s["yells at"] = yell
@@ -142,7 +149,12 @@ class ZeroShotLabeller:
         best_walk = best_give = best_watch = 0.0
         for p in ev.pairs:
             moving = min(p.speed_a, p.speed_b)
-            walk = p.side_by_side * _sig(moving, 0.12, 0.05) * _sig(p.motion_alignment, 0.5, 0.15) * _sig(-abs(p.distance_trend), -0.3, 0.1)
+            walk = (
+                p.side_by_side
+                * _sig(moving, 0.12, 0.05)
+                * _sig(p.motion_alignment, 0.5, 0.15)
+                * _sig(-abs(p.distance_trend), -0.3, 0.1)
+            )
             if walk > best_walk:
                 best_walk = walk
                 cues["walks with"] = [f"tracks #{p.a} and #{p.b} move side by side (speeds {p.speed_a:.2f}, {p.speed_b:.2f} heights/s, "
@@ -157,7 +169,9 @@ class ZeroShotLabeller:
             if watch > best_watch:
                 best_watch = watch
                 who, other = (p.a, p.b) if p.a_faces_b * acts_b >= p.b_faces_a * acts_a else (p.b, p.a)
-                cues["watches"] = [f"#{who} faces #{other} in {max(p.a_faces_b, p.b_faces_a):.0%} of samples while #{other} moves more"]
+                cues["watches"] = [
+                    f"#{who} faces #{other} in {max(p.a_faces_b, p.b_faces_a):.0%} of samples while #{other} moves more"
+                ]
         s["walks with"] = 0.8 * best_walk + 0.2 * text_cue("walks with")
         s["gives to"] = 0.7 * best_give + 0.3 * text_cue("gives to")
         quiet = 1.0 - min(1.0, speech * 3)

@@ -150,7 +150,10 @@ class VideoPipeline:
             if p.keypoints is not None:
                 p.keypoints[:, :2] *= s
         ids = tracker.update(people)
-        return [Observation(tid, frame.time, frame.index, p.box, p.keypoints, float(p.score)) for tid, p in zip(ids, people, strict=True)]
+        return [
+            Observation(tid, frame.time, frame.index, p.box, p.keypoints, float(p.score))
+            for tid, p in zip(ids, people, strict=True)
+        ]
 
     def _audio_pass(self, path: str, out: dict[str, Any]) -> None:
         t_audio = t_asr = 0.0
@@ -191,7 +194,10 @@ class VideoPipeline:
         except (MemoryError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a library failure on a strange file: an error record, not a crash
-            return VideoResult(path=str(path), error=error_record(InputError(f"{path}: could not be analysed ({type(exc).__name__}: {exc})")))
+            return VideoResult(
+                path=str(path),
+                error=error_record(InputError(f"{path}: could not be analysed ({type(exc).__name__}: {exc})")),
+            )
 
     def analyze_full(self, path: str | Path) -> Analysis:
         """Like ``analyze`` but raising, and returning the intermediate evidence too."""
@@ -300,7 +306,9 @@ class VideoPipeline:
         if self.classifier is not None:
             from hhikit.video.classifier import predict_labels
 
-            for clip, ev, labs in zip(clips, evidence, predict_labels(self.classifier, evidence, self.config.threshold), strict=True):
+            for clip, ev, labs in zip(
+                clips, evidence, predict_labels(self.classifier, evidence, self.config.threshold), strict=True
+            ):
                 clip.labels = labs
                 if ev.audio:
                     for lab in labs:

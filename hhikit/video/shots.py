@@ -336,7 +336,9 @@ class AdaptiveShotDetector:
 
     name = "adaptive"
 
-    def __init__(self, adaptive_threshold: float = 3.0, min_scene_len: int = 15, width: int = 256, fps: float = 25.0) -> None:
+    def __init__(
+        self, adaptive_threshold: float = 3.0, min_scene_len: int = 15, width: int = 256, fps: float = 25.0
+    ) -> None:
         try:
             from scenedetect import AdaptiveDetector
             from scenedetect.common import FrameTimecode

@@ -45,7 +45,9 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: int = 25, a
         if as_ is not None:
             pos = 0
             for block in audio:
-                a = av.AudioFrame.from_ndarray(np.asarray(block, np.float32).reshape(1, -1), format="flt", layout="mono")
+                a = av.AudioFrame.from_ndarray(
+                    np.asarray(block, np.float32).reshape(1, -1), format="flt", layout="mono"
+                )
                 a.sample_rate = audio_rate
                 a.pts = pos
                 pos += a.samples
@@ -58,7 +60,9 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: int = 25, a
     return path
 
 
-def resized_frames(path: str | Path, size: tuple[int, int], seconds: float | None = None, skip: float = 0.0) -> Iterator[np.ndarray]:
+def resized_frames(
+    path: str | Path, size: tuple[int, int], seconds: float | None = None, skip: float = 0.0
+) -> Iterator[np.ndarray]:
     """Frames of a video squeezed to ``size`` (w, h), from ``skip`` s for ``seconds`` s."""
     for f in iter_frames(path):
         if f.time < skip:

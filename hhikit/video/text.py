@@ -36,6 +36,8 @@ class TextEncoder:
         out = np.zeros((len(texts), TEXT_DIM), dtype=np.float32)
         idx = [i for i, t in enumerate(texts) if t.strip()]
         if idx:
-            emb = self.model.encode([texts[i] for i in idx], normalize_embeddings=True, convert_to_numpy=True, batch_size=32)
+            emb = self.model.encode(
+                [texts[i] for i in idx], normalize_embeddings=True, convert_to_numpy=True, batch_size=32
+            )
             out[idx] = emb
         return out

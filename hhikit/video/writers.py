@@ -85,7 +85,16 @@ def contact_sheet(result: VideoResult, samples: list | None = None, tile_width: 
         labs = ", ".join(f"{lab.label} {lab.score:.2f}" for lab in c.labels[:3])
         cv2.putText(band, labs[:52], (4, 36), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 220, 80), 1, cv2.LINE_AA)
         said = (c.transcript[:56] + "...") if len(c.transcript) > 56 else c.transcript
-        cv2.putText(band, f'"{said}"' if said else "(no speech)", (4, 56), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (200, 200, 200), 1, cv2.LINE_AA)
+        cv2.putText(
+            band,
+            f'"{said}"' if said else "(no speech)",
+            (4, 56),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4,
+            (200, 200, 200),
+            1,
+            cv2.LINE_AA,
+        )
         tiles.append(np.vstack([img[: max(h, 1)], band]))
     if not tiles:
         return np.zeros((64, tile_width, 3), np.uint8)

@@ -24,7 +24,15 @@ def test_entries_have_paper_form_and_provenance():
         assert e.sources and e.prior > 0 and e.tags
     # every taxonomy the brief names is represented
     tax = {t for e in v.entries for t in e.taxonomies}
-    assert {"AVA v2.2", "HICO-DET", "V-COCO", "imSitu-HHI", "ICCCI video HHI", "UT-Interaction", "TV Human Interactions"} <= tax
+    assert {
+        "AVA v2.2",
+        "HICO-DET",
+        "V-COCO",
+        "imSitu-HHI",
+        "ICCCI video HHI",
+        "UT-Interaction",
+        "TV Human Interactions",
+    } <= tax
     assert "_ shaking hands with _" in v and "_ giving an award to _" in v and "_ hugging _" in v
     assert v.find("handshake").text == "_ shaking hands with _"
 

@@ -43,8 +43,16 @@ def test_eval_shots_and_multilabel_cli(tmp_path, capsys):
 def test_eval_hoi_cli_vcoco_and_interactiveness(tmp_path, capsys):
     H, OB = [0, 0, 99, 99], [200, 200, 299, 299]
     ann = tmp_path / "v.json"
-    ann.write_text(json.dumps({"classes": ["hold obj", "look obj"], "annotations": [
-        {"file_name": "x.jpg", "boxes_h": [H, H], "boxes_o": [OB, OB], "actions": [0, 1], "objects": [3, 3]}]}))
+    ann.write_text(
+        json.dumps(
+            {
+                "classes": ["hold obj", "look obj"],
+                "annotations": [
+                    {"file_name": "x.jpg", "boxes_h": [H, H], "boxes_o": [OB, OB], "actions": [0, 1], "objects": [3, 3]}
+                ],
+            }
+        )
+    )
     gtp = tmp_path / "gt.jsonl"
     assert main(["eval", "hoi", "--vcoco", str(ann), "--gt-as-predictions", str(gtp)]) == 0
     assert len(gtp.read_text().splitlines()) == 2
@@ -67,6 +75,8 @@ def test_eval_imsitu_cli(tmp_path, capsys):
     preds.write_text('{"path": "/imgs/hugging_1.jpg", "interactions": [{"text": "_ kissing _", "score": 1}]}\n')
     glove = tmp_path / "g.txt"
     glove.write_text("hugging 1 0\nkissing 0.6 0.8\n")
-    assert main(["eval", "imsitu", "--predictions", str(preds), "--ids", str(ids), "--glove", str(glove), "--json"]) == 0
+    assert (
+        main(["eval", "imsitu", "--predictions", str(preds), "--ids", str(ids), "--glove", str(glove), "--json"]) == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert abs(d["at"]["1"]["verb_sim"] - 0.6) < 1e-6 and d["missing"] == 1

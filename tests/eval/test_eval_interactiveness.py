@@ -10,7 +10,9 @@ from tests.conftest import shared_path
 
 def test_hicodet_report_and_per_item(tmp_path: Path) -> None:
     per = tmp_path / "per.jsonl"
-    rep = evaluate_interactiveness(get_interactiveness(), hicodet=shared_path("hicodet", "instances_test2015.json"), per_item=per)
+    rep = evaluate_interactiveness(
+        get_interactiveness(), hicodet=shared_path("hicodet", "instances_test2015.json"), per_item=per
+    )
     r = rep["hicodet_person_pairs"]
     assert r["pairs"] == 516 and r["images"] == 215
     assert abs(r["chance_ap"] - 0.620) < 0.001

@@ -174,9 +174,9 @@ def test_interactive_pairs_merges_near_duplicate_annotations(tmp_path):
 # ---- properties
 
 
-boxes_st = st.tuples(
-    st.integers(0, 400), st.integers(0, 400), st.integers(5, 200), st.integers(5, 200)
-).map(lambda t: [float(t[0]), float(t[1]), float(t[0] + t[2]), float(t[1] + t[3])])
+boxes_st = st.tuples(st.integers(0, 400), st.integers(0, 400), st.integers(5, 200), st.integers(5, 200)).map(
+    lambda t: [float(t[0]), float(t[1]), float(t[0] + t[2]), float(t[1] + t[3])]
+)
 
 
 @st.composite

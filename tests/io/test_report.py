@@ -30,7 +30,9 @@ def test_report_cli(example_image, tmp_path):
     res = tmp_path / "r.jsonl"
     res.write_text(dumps(_record(example_image)) + "\n")
     out = tmp_path / "report.html"
-    p = subprocess.run([sys.executable, "-m", "hhikit", "report", str(res), "--out", str(out)], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "hhikit", "report", str(res), "--out", str(out)], capture_output=True, text=True
+    )
     assert p.returncode == 0, p.stderr
     assert out.read_text().startswith("<!doctype html>")
     p = subprocess.run([sys.executable, "-m", "hhikit", "report", str(tmp_path / "nope.jsonl"), "--out", str(out)],

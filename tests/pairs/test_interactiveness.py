@@ -85,7 +85,9 @@ def test_shipped_model_mixes_the_iou_prior(model: GeometryInteractiveness, tmp_p
     s = model.score(a, b)
     mlp = model.mix_prior(1 / (1 + np.exp(-model.logits_from_inputs(model_inputs(model, a, b)))), np.zeros(2), 0.0)
     w = model.prior_weight
-    np.testing.assert_allclose(s, (1 - w) * ref_rank(model.score_ref, mlp) + w * ref_rank(model.iou_ref, [1 / 3, 2 / 3]), atol=1e-5)
+    np.testing.assert_allclose(
+        s, (1 - w) * ref_rank(model.score_ref, mlp) + w * ref_rank(model.iou_ref, [1 / 3, 2 / 3]), atol=1e-5
+    )
     model.save(tmp_path / "m.npz")
     again = GeometryInteractiveness.load(tmp_path / "m.npz")
     assert again.prior_weight == pytest.approx(w)

@@ -61,7 +61,12 @@ def test_conv_and_depthwise_match_direct_formula(tmp_path, stride, padding):
     x = g.input("x", [1, 7, 6, 3])
     w = RNG.normal(size=(3, 3, 3, 4)).astype(np.float32)
     dw = RNG.normal(size=(3, 3, 3, 2)).astype(np.float32)
-    common = {"strides": ints(1, stride, stride, 1), "padding": s(padding), "data_format": s("NHWC"), "dilations": ints(1, 1, 1, 1)}
+    common = {
+        "strides": ints(1, stride, stride, 1),
+        "padding": s(padding),
+        "data_format": s("NHWC"),
+        "dilations": ints(1, 1, 1, 1),
+    }
     g.op("conv", "Conv2D", [x, g.const("w", w)], **common)
     g.op("dw", "DepthwiseConv2dNative", [x, g.const("dw_w", dw)], **common)
     graph = load_graph(g.write(tmp_path, ["conv", "dw"]))
@@ -77,10 +82,30 @@ def test_fused_conv_bias_batchnorm_relu6(tmp_path):
     w = RNG.normal(size=(1, 1, 2, 3)).astype(np.float32) * 3
     bias = RNG.normal(size=3).astype(np.float32)
     bn = [RNG.uniform(0.5, 2, 3), RNG.normal(size=3), RNG.normal(size=3), RNG.uniform(0.5, 2, 3)]
-    common = {"strides": ints(1, 1, 1, 1), "padding": s("SAME"), "data_format": s("NHWC"), "dilations": ints(1, 1, 1, 1)}
-    g.op("f1", "_FusedConv2D", [x, g.const("w", w), g.const("b", bias)], fused_ops=strs("BiasAdd", "Relu6"), num_args=i(1), **common)
+    common = {
+        "strides": ints(1, 1, 1, 1),
+        "padding": s("SAME"),
+        "data_format": s("NHWC"),
+        "dilations": ints(1, 1, 1, 1),
+    }
+    g.op(
+        "f1",
+        "_FusedConv2D",
+        [x, g.const("w", w), g.const("b", bias)],
+        fused_ops=strs("BiasAdd", "Relu6"),
+        num_args=i(1),
+        **common,
+    )
     bn_names = [g.const(f"bn{k}", v.astype(np.float32)) for k, v in enumerate(bn)]
-    g.op("f2", "_FusedConv2D", [x, "w", *bn_names], fused_ops=strs("FusedBatchNorm", "Relu"), num_args=i(4), epsilon={"f": 0.001}, **common)
+    g.op(
+        "f2",
+        "_FusedConv2D",
+        [x, "w", *bn_names],
+        fused_ops=strs("FusedBatchNorm", "Relu"),
+        num_args=i(4),
+        epsilon={"f": 0.001},
+        **common,
+    )
     graph = load_graph(g.write(tmp_path, ["f1", "f2"]))
     xv = RNG.normal(size=(1, 5, 5, 2)).astype(np.float32)
     out = run_numpy(graph, {"x": xv})
@@ -96,7 +121,15 @@ def test_resize_matches_opencv_and_maxpool(tmp_path):
     size = g.const("size", np.array([8, 10], np.int32))
     g.op("bil", "ResizeBilinear", [x, size], align_corners=b(False), half_pixel_centers=b(True))
     g.op("nn", "ResizeNearestNeighbor", [x, size], align_corners=b(False), half_pixel_centers=b(False))
-    g.op("pool", "MaxPool", [x], ksize=ints(1, 3, 3, 1), strides=ints(1, 2, 2, 1), padding=s("SAME"), data_format=s("NHWC"))
+    g.op(
+        "pool",
+        "MaxPool",
+        [x],
+        ksize=ints(1, 3, 3, 1),
+        strides=ints(1, 2, 2, 1),
+        padding=s("SAME"),
+        data_format=s("NHWC"),
+    )
     graph = load_graph(g.write(tmp_path, ["bil", "nn", "pool"]))
     xv = RNG.normal(size=(1, 4, 5, 2)).astype(np.float32)
     out = run_numpy(graph, {"x": xv})
@@ -105,7 +138,9 @@ def test_resize_matches_opencv_and_maxpool(tmp_path):
     t, bt = same_pads(4, 3, 2, 1)
     lft, r = same_pads(5, 3, 2, 1)
     xp = np.pad(xv, ((0, 0), (t, bt), (lft, r), (0, 0)), constant_values=-np.inf)
-    ref = np.array([[xp[0, 2 * yy : 2 * yy + 3, 2 * xx : 2 * xx + 3].max(axis=(0, 1)) for xx in range(3)] for yy in range(2)])
+    ref = np.array(
+        [[xp[0, 2 * yy : 2 * yy + 3, 2 * xx : 2 * xx + 3].max(axis=(0, 1)) for xx in range(3)] for yy in range(2)]
+    )
     np.testing.assert_allclose(out["pool"][0], ref)
 
 

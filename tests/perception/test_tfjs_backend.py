@@ -31,7 +31,12 @@ def centernet():
 
 def _inside(xy: np.ndarray, box: np.ndarray, margin: float = 0.1) -> np.ndarray:
     w, h = box[2] - box[0], box[3] - box[1]
-    return (xy[:, 0] >= box[0] - margin * w) & (xy[:, 0] <= box[2] + margin * w) & (xy[:, 1] >= box[1] - margin * h) & (xy[:, 1] <= box[3] + margin * h)
+    return (
+        (xy[:, 0] >= box[0] - margin * w)
+        & (xy[:, 0] <= box[2] + margin * w)
+        & (xy[:, 1] >= box[1] - margin * h)
+        & (xy[:, 1] <= box[3] + margin * h)
+    )
 
 
 @pytest.mark.parametrize("name", ["handshake.jpg", "arm_around.jpg"])

@@ -43,7 +43,13 @@ class GraphBuilder:
         self.inputs: dict[str, tuple[list[int], str]] = {}
 
     def input(self, name: str, shape: list[int], tf_dtype: str = "DT_FLOAT") -> str:
-        self.nodes.append({"name": name, "op": "Placeholder", "attr": {"dtype": dtype(tf_dtype), "shape": {"shape": {"dim": [{"size": str(d)} for d in shape]}}}})
+        self.nodes.append(
+            {
+                "name": name,
+                "op": "Placeholder",
+                "attr": {"dtype": dtype(tf_dtype), "shape": {"shape": {"dim": [{"size": str(d)} for d in shape]}}},
+            }
+        )
         self.inputs[name] = (shape, tf_dtype)
         return name
 
@@ -67,7 +73,13 @@ class GraphBuilder:
         blob = bytearray()
         manifest = []
         for name, arr, quant in self.consts:
-            entry: dict[str, Any] = {"name": name, "shape": list(arr.shape), "dtype": {np.dtype(np.float32): "float32", np.dtype(np.int32): "int32", np.dtype(np.bool_): "bool"}[arr.dtype]}
+            entry: dict[str, Any] = {
+                "name": name,
+                "shape": list(arr.shape),
+                "dtype": {np.dtype(np.float32): "float32", np.dtype(np.int32): "int32", np.dtype(np.bool_): "bool"}[
+                    arr.dtype
+                ],
+            }
             if quant == "float16":
                 blob += arr.astype(np.float16).tobytes()
                 entry["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
@@ -82,7 +94,10 @@ class GraphBuilder:
                 blob += arr.tobytes()
             manifest.append(entry)
         (folder / "group1-shard1of1.bin").write_bytes(bytes(blob))
-        sig_in = {k: {"name": k, "dtype": dt, "tensorShape": {"dim": [{"size": str(d)} for d in shp]}} for k, (shp, dt) in self.inputs.items()}
+        sig_in = {
+            k: {"name": k, "dtype": dt, "tensorShape": {"dim": [{"size": str(d)} for d in shp]}}
+            for k, (shp, dt) in self.inputs.items()
+        }
         spec = {
             "format": "graph-model",
             "modelTopology": {"node": self.nodes, "library": {}, "versions": {}},
@@ -119,7 +134,9 @@ def shape_graph(g: GraphBuilder) -> list[str]:
     g.op("sel", "Select", ["big", "top", g.const("zeros", np.zeros((1, 3), np.float32))])
     g.op("parts", "Unpack", ["picked"], num=i(3), axis=i(1))
     g.op("cat", "ConcatV2", ["parts:2", "parts", g.const("ax", np.int32(-1))])
-    g.op("gath", "GatherV2", [x, g.const("gi", np.array([2, 0], np.int32)), g.const("gax", np.int32(2))], batch_dims=i(0))
+    g.op(
+        "gath", "GatherV2", [x, g.const("gi", np.array([2, 0], np.int32)), g.const("gax", np.int32(2))], batch_dims=i(0)
+    )
     g.op("m", "Mean", [x, g.const("axes", np.array([1, 2], np.int32))], keep_dims=b(True))
     return ["flat", "rev", "top", "top:1", "picked", "sel", "cat", "gath", "m"]
 
@@ -144,12 +161,32 @@ def cnn_graph(g: GraphBuilder, rng: np.random.Generator, quant: str | None = "fl
     g.op("res", "AddV2", ["dw", "hs"])
     g.op("se", "Mean", ["res", g.const("se_axes", np.array([1, 2], np.int32))], keep_dims=b(True))
     g.op("scaled", "Mul", ["res", g.op("se_sig", "Sigmoid", ["se"])])
-    g.op("pool", "MaxPool", ["scaled"], ksize=ints(1, 3, 3, 1), strides=ints(1, 1, 1, 1), padding=s("SAME"), data_format=s("NHWC"))
-    g.op("up", "ResizeBilinear", ["pool", g.const("up_size", np.array([10, 8], np.int32))], align_corners=b(False), half_pixel_centers=b(True))
+    g.op(
+        "pool",
+        "MaxPool",
+        ["scaled"],
+        ksize=ints(1, 3, 3, 1),
+        strides=ints(1, 1, 1, 1),
+        padding=s("SAME"),
+        data_format=s("NHWC"),
+    )
+    g.op(
+        "up",
+        "ResizeBilinear",
+        ["pool", g.const("up_size", np.array([10, 8], np.int32))],
+        align_corners=b(False),
+        half_pixel_centers=b(True),
+    )
     g.op("up_ac", "ResizeBilinear", ["pool", "up_size"], align_corners=b(True), half_pixel_centers=b(False))
     g.op("up_nn", "ResizeNearestNeighbor", ["pool", "up_size"], align_corners=b(False), half_pixel_centers=b(True))
     g.op("cat", "ConcatV2", ["up", "up_ac", "up_nn", g.const("cat_ax", np.int32(3))])
-    g.op("head", "Conv2D", ["cat", g.const("hw", rng.normal(size=(1, 1, 24, 2)).astype(f32))], strides=ints(1, 1, 1, 1), **common)
+    g.op(
+        "head",
+        "Conv2D",
+        ["cat", g.const("hw", rng.normal(size=(1, 1, 24, 2)).astype(f32))],
+        strides=ints(1, 1, 1, 1),
+        **common,
+    )
     g.op("pad", "Pad", ["head", g.const("pads", np.array([[0, 0], [1, 0], [0, 2], [0, 0]], np.int32))])
     g.op("t", "Transpose", ["pad", g.const("perm", np.array([0, 3, 1, 2], np.int32))])
     return ["t", "hs"]

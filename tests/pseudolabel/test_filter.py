@@ -51,7 +51,11 @@ def test_filter_pairs_marks_fallback_and_drops_pps(fallback):
     from hhikit.pseudolabel.parser import load_spacy
 
     recs = [
-        {"interaction": "_ hugging _ at the airport", "caption": "Anna hugs Ben at the airport after a trip.", "ok": True},
+        {
+            "interaction": "_ hugging _ at the airport",
+            "caption": "Anna hugs Ben at the airport after a trip.",
+            "ok": True,
+        },
         {"interaction": "_ kissing _", "caption": "The stadium is empty.", "ok": True},
         {"interaction": "_ kissing _", "caption": "", "ok": False},
     ]

@@ -131,7 +131,20 @@ def test_cli_student_with_a_local_tiny_model(tmp_path, capsys):
     c = tmp_path / "c.jsonl"
     c.write_text('{"id": "x1", "caption": "_ hugs _.", "other": 1}\n{"id": "x2", "caption": "A dog runs."}\n')
     out = tmp_path / "o.jsonl"
-    rc = main(["pseudolabel", "--captions", str(c), "--out", str(out), "--method", "student", "--student", str(d), "--no-progress"])
+    rc = main(
+        [
+            "pseudolabel",
+            "--captions",
+            str(c),
+            "--out",
+            str(out),
+            "--method",
+            "student",
+            "--student",
+            str(d),
+            "--no-progress",
+        ]
+    )
     recs = _read(out)
     assert rc == 0 and [r["id"] for r in recs] == ["x1", "x2"]
     assert all(isinstance(r["pseudolabel"], str) and isinstance(r["weight"], float) for r in recs)

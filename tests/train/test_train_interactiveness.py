@@ -46,7 +46,9 @@ def _tiny_vcoco(path: Path, seed: int) -> Path:
         gap = rng.uniform(60, 300)
         h1, h2 = [x0, 0, x0 + 50, 150], [x0 + gap, 0, x0 + gap + 50, 150]
         c1, c2 = [x0 + 40, 60, x0 + 60, 80], [x0 + gap + 40, 60, x0 + gap + 60, 80]
-        anns.append({"file_name": f"{i}.jpg", "boxes_h": [h1, h2], "boxes_o": [c1, c2], "actions": [0, 0], "objects": [2, 2]})
+        anns.append(
+            {"file_name": f"{i}.jpg", "boxes_h": [h1, h2], "boxes_o": [c1, c2], "actions": [0, 0], "objects": [2, 2]}
+        )
     path.write_text(json.dumps({"objects": ["background", "person", "cup"], "annotations": anns}))
     return path
 
