@@ -17,8 +17,7 @@ A backend is one factory decorated with ``@register_interactiveness("name")``.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,6 +26,7 @@ import numpy as np
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.models.card import ModelCard, register_model
 from hhikit.pairs.features import BOX_FEATURES, box_features, map_features
+from hhikit.registry import Registry
 
 Keypoints = Sequence[np.ndarray | None] | None
 
@@ -41,46 +41,17 @@ class InteractivenessModel(Protocol):
     ) -> np.ndarray: ...
 
 
-_MODELS: dict[str, Callable[..., Any]] = {}
 BACKEND_MODULES: list[str] = ["hhikit.pairs.interactiveness", "hhikit.pairs.tin"]
 DEFAULT_INTERACTIVENESS = "geometry"
 
-
-def register_interactiveness(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator for a factory ``fn(**options) -> InteractivenessModel``."""
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _MODELS[name] = fn
-        return fn
-
-    return deco
-
-
-def _discover() -> None:
-    for mod in BACKEND_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ImportError:
-            continue
-
-
-def available_interactiveness() -> list[str]:
-    _discover()
-    return sorted(_MODELS)
+_MODELS = Registry("interactiveness model", BACKEND_MODULES)
+register_interactiveness = _MODELS.register
+available_interactiveness = _MODELS.names
 
 
 def get_interactiveness(name: str | None = None, **options: Any) -> InteractivenessModel:
     """Build a registered interactiveness model by name (``None`` gives the default)."""
-    name = name or DEFAULT_INTERACTIVENESS
-    _discover()
-    if name not in _MODELS:
-        raise ConfigError(
-            f"unknown interactiveness model {name!r}; available: {', '.join(available_interactiveness())}"
-        )
-    try:
-        return _MODELS[name](**options)
-    except TypeError as exc:
-        raise ConfigError(f"interactiveness model {name!r}: bad options {options}: {exc}") from None
+    return _MODELS.build(name or DEFAULT_INTERACTIVENESS, **options)
 
 
 # ---------------------------------------------------------------- geometry MLP

@@ -8,13 +8,11 @@ module with a factory decorated by ``@register_detector("name")`` and one line i
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.registry import Registry
 from hhikit.types import DetectedObject, Person
 
 
@@ -32,8 +30,6 @@ class ObjectDetector(Protocol):
     def detect_objects(self, image: np.ndarray) -> list[DetectedObject]: ...
 
 
-_DETECTORS: dict[str, Callable[..., Any]] = {}
-
 # Modules that register backends; imported lazily so a missing optional dependency only
 # disables its backend. A new backend adds its module here.
 BACKEND_MODULES: list[str] = [
@@ -44,42 +40,14 @@ BACKEND_MODULES: list[str] = [
 
 DEFAULT_DETECTOR = "fusion"
 
-
-def register_detector(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator for a factory ``fn(**options) -> PersonDetector | ObjectDetector``."""
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _DETECTORS[name] = fn
-        return fn
-
-    return deco
-
-
-def _discover() -> None:
-    for mod in BACKEND_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ImportError:
-            continue
-
-
-def available_detectors() -> list[str]:
-    _discover()
-    return sorted(_DETECTORS)
+_DETECTORS = Registry("detector", BACKEND_MODULES)
+register_detector = _DETECTORS.register
+available_detectors = _DETECTORS.names
 
 
 def get_detector(name: str | None = None, **options: Any) -> Any:
     """Build a registered detector by name (``None`` gives the default)."""
-    name = name or DEFAULT_DETECTOR
-    _discover()
-    if name not in _DETECTORS:
-        raise ConfigError(f"unknown detector {name!r}; available: {', '.join(available_detectors()) or 'none'}")
-    try:
-        return _DETECTORS[name](**options)
-    except ModelUnavailable:
-        raise
-    except TypeError as exc:
-        raise ConfigError(f"detector {name!r}: bad options {options}: {exc}") from None
+    return _DETECTORS.build(name or DEFAULT_DETECTOR, **options)
 
 
 def sort_and_number(people: list[Person]) -> list[Person]:

@@ -6,13 +6,14 @@ held whole. Local engine only: nothing is fetched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.errors import ModelUnavailable
+from hhikit.registry import Registry
 from hhikit.types import TranscriptSegment
 from hhikit.video.decode import AUDIO_RATE
 
@@ -26,23 +27,14 @@ class AsrEngine(Protocol):
         ...
 
 
-_ENGINES: dict[str, Callable[..., AsrEngine]] = {}
 DEFAULT_ASR = "faster-whisper"
 
-
-def register_asr(name: str) -> Callable[[Callable[..., AsrEngine]], Callable[..., AsrEngine]]:
-    def deco(fn: Callable[..., AsrEngine]) -> Callable[..., AsrEngine]:
-        _ENGINES[name] = fn
-        return fn
-
-    return deco
+_ENGINES = Registry("ASR engine")
+register_asr = _ENGINES.register
 
 
 def get_asr(name: str | None = None, **options: Any) -> AsrEngine:
-    name = name or DEFAULT_ASR
-    if name not in _ENGINES:
-        raise ConfigError(f"unknown ASR engine {name!r}; available: {', '.join(sorted(_ENGINES))}")
-    return _ENGINES[name](**options)
+    return _ENGINES.build(name or DEFAULT_ASR, **options)
 
 
 _WHISPER_CACHE: dict[tuple[str, str, int], Any] = {}

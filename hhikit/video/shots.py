@@ -8,12 +8,13 @@ A new backend is one class with ``update(frame)`` / ``finish(times)`` decorated 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.errors import ModelUnavailable
+from hhikit.registry import Registry
 from hhikit.types import Shot
 from hhikit.video.decode import Frame
 
@@ -33,30 +34,15 @@ class ShotDetector(Protocol):
         ...
 
 
-_SHOT_DETECTORS: dict[str, Callable[..., ShotDetector]] = {}
 DEFAULT_SHOT_DETECTOR = "transnetv2"
 
-
-def register_shot_detector(name: str) -> Callable[[Callable[..., ShotDetector]], Callable[..., ShotDetector]]:
-    def deco(fn: Callable[..., ShotDetector]) -> Callable[..., ShotDetector]:
-        _SHOT_DETECTORS[name] = fn
-        return fn
-
-    return deco
-
-
-def available_shot_detectors() -> list[str]:
-    return sorted(_SHOT_DETECTORS)
+_SHOT_DETECTORS = Registry("shot detector")
+register_shot_detector = _SHOT_DETECTORS.register
+available_shot_detectors = _SHOT_DETECTORS.names
 
 
 def get_shot_detector(name: str | None = None, **options: Any) -> ShotDetector:
-    name = name or DEFAULT_SHOT_DETECTOR
-    if name not in _SHOT_DETECTORS:
-        raise ConfigError(f"unknown shot detector {name!r}; available: {', '.join(available_shot_detectors())}")
-    try:
-        return _SHOT_DETECTORS[name](**options)
-    except TypeError as exc:
-        raise ConfigError(f"shot detector {name!r}: bad options {options}: {exc}") from None
+    return _SHOT_DETECTORS.build(name or DEFAULT_SHOT_DETECTOR, **options)
 
 
 def shots_from_cuts(cuts: Sequence[int], times: Sequence[float], duration: float) -> list[Shot]:
