@@ -42,6 +42,13 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
     p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    p.add_argument(
+        "--detector-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)",
+    )
     p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
@@ -92,6 +99,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         pipe = Pipeline(
             PipelineConfig(
                 detector=args.detector,
+                detector_options=_key_values(args.detector_option),
                 interactiveness=getattr(args, "interactiveness", None),
                 interactiveness_options={"weights": args.interactiveness_weights}
                 if getattr(args, "interactiveness_weights", None)
@@ -101,7 +109,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                 describer_options=opts,
             )
         )
-    except HHIError as exc:
+    except (HHIError, ValueError) as exc:
         _print_err(str(exc))
         return 2
     failed = 0
