@@ -114,6 +114,12 @@ def show_video_result(result: Any, sheet: Any = None) -> None:
         for i, c in enumerate(result.clips)
     ]
     st.dataframe(rows, hide_index=True)
+    for i, c in enumerate(result.clips):  # labels and their cues as text, readable in full
+        labs = " · ".join(f"{lab.label} {lab.score:.2f}" for lab in c.labels) or "no label"
+        st.markdown(f"Clip {i} ({c.start:.1f}-{c.end:.1f} s): {labs}")
+        cues = [f"{lab.label}: {cue}" for lab in c.labels for cue in lab.cues]
+        if cues:
+            st.caption("; ".join(cues))
     st.markdown("**Shots**")
     st.dataframe([s.to_dict() for s in result.shots], hide_index=True)
     st.markdown("**Transcript**")
