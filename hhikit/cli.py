@@ -36,11 +36,8 @@ def _group(sub: Any, name: str, help: str) -> Any:
 # ---------------------------------------------------------------- analyze
 
 
-def add_analyze(sub: Any) -> None:
-    p = sub.add_parser("analyze", help="find people and their interactions in images")
-    p.add_argument("paths", nargs="+", help="image files")
-    p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
-    p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
+def _add_detector_options(p: Any) -> None:
+    """``--detector`` and ``--detector-option``, shared by analyze and batch."""
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
     p.add_argument(
         "--detector-option",
@@ -49,6 +46,14 @@ def add_analyze(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)",
     )
+
+
+def add_analyze(sub: Any) -> None:
+    p = sub.add_parser("analyze", help="find people and their interactions in images")
+    p.add_argument("paths", nargs="+", help="image files")
+    p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
+    p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
+    _add_detector_options(p)
     p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
@@ -211,14 +216,7 @@ def add_batch(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes / Ray actors (0: in this process)")
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
-    p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
-    p.add_argument(
-        "--detector-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="option of the detector backend (value parsed as JSON when it can be)",
-    )
+    _add_detector_options(p)
     p.add_argument(
         "--plugin", action="append", default=[], help="module to import in every worker first (registers backends)"
     )
