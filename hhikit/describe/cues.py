@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hhikit.boxes import box_iou as iou
 from hhikit.types import DetectedObject, Person
 
 # COCO-17 indices.
@@ -116,14 +117,6 @@ def _dist(a: np.ndarray | None, b: np.ndarray | None) -> float:
     if a is None or b is None:
         return float("inf")
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / ua) if ua > 0 else 0.0
 
 
 def pose_cues_one(b: Body, who: str) -> list[Cue]:

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.boxes import box_iou as _box_iou
+
 # COCO-17 indices used here.
 NOSE, L_EYE, R_EYE, L_EAR, R_EAR, L_SHOULDER, R_SHOULDER = 0, 1, 2, 3, 4, 5, 6
 L_WRIST, R_WRIST, L_HIP, R_HIP = 9, 10, 11, 12
@@ -58,14 +60,7 @@ def _wh(b: np.ndarray) -> tuple[float, float]:
 
 def box_iou(a: Any, b: Any) -> float:
     """Intersection over union of two boxes."""
-    a, b = _box(a), _box(b)
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    wa, ha = _wh(a)
-    wb, hb = _wh(b)
-    union = wa * ha + wb * hb - inter
-    return float(inter / union) if union > 0 else 0.0
+    return _box_iou(_box(a), _box(b))
 
 
 def box_geometry(box_a: Any, box_b: Any) -> dict[str, float]:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.boxes import box_iou as _iou
 from hhikit.errors import ConfigError, InputError, ModelUnavailable
 from hhikit.models.card import ModelCard, register_card, register_model
 from hhikit.models.setup import extract_from_wheel, pip_download, register_setup
@@ -379,14 +380,6 @@ def person_from_pose33(pose33: np.ndarray, width: int, height: int, source: str 
         sources=[source],
         pose33=pose33.copy(),
     )
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _containment(a: np.ndarray, b: np.ndarray) -> float:

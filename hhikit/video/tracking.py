@@ -9,25 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.boxes import iou_matrix
 from hhikit.types import Person
 
 # COCO-17 indices
 NOSE, L_EAR, R_EAR, L_SHO, R_SHO, L_WRI, R_WRI = 0, 3, 4, 5, 6, 9, 10
 KP_MIN = 0.2
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in ``a (N,4)`` with every box in ``b (M,4)``."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)), dtype=np.float32)
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return (inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)).astype(np.float32)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from batch_corpus import PLUGIN, ROOT
+from tests.batch.batch_corpus import PLUGIN, ROOT
 
 N_INPUTS = 40
 

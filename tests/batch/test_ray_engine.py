@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from batch_corpus import PLUGIN, ROOT
+
+from tests.batch.batch_corpus import PLUGIN, ROOT
 
 pytest.importorskip("ray")
 

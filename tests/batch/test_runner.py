@@ -4,10 +4,10 @@ import json
 import os
 
 import pytest
-from batch_corpus import build_corpus, hog_spec
 
 from hhikit.batch import BatchConfig, run_batch
 from hhikit.errors import HHIError
+from tests.batch.batch_corpus import build_corpus, hog_spec
 
 
 def _records(path) -> list[dict]:

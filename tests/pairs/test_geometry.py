@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from skeleton_kp import person_kp as _person_kp
 
 from hhikit.pairs.geometry import box_geometry, box_iou, facing_direction, pair_geometry
+from tests.pairs.skeleton_kp import person_kp as _person_kp
 
 
 def test_iou_and_box_values() -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from skeleton_kp import person_kp as _person_kp
 
 from hhikit.pairs.maps import LIMB_INTENSITY, LIMBS, pose_map, spatial_map, spatial_maps
+from tests.pairs.skeleton_kp import person_kp as _person_kp
 
 
 def test_spatial_map_shape_and_content() -> None:

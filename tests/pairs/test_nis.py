@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from skeleton_kp import person_kp
 
 from hhikit.pairs import apply_nis, build_pairs, get_interactiveness
 from hhikit.types import Pair, Person
+from tests.pairs.skeleton_kp import person_kp
 
 
 def _people() -> list[Person]:

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from skeleton_kp import person_kp
 
 from hhikit.errors import ModelUnavailable
 from hhikit.eval.ap import average_precision
 from hhikit.pairs import get_interactiveness
 from hhikit.pairs.tin import TinInteractiveness, TinTrainConfig, tin_inputs, train_tin
+from tests.pairs.skeleton_kp import person_kp
 
 
 def _synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, list, list, np.ndarray]:

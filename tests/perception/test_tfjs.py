@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from tfjs_graphs import GraphBuilder, b, dtype, i, ints, s, shape_graph, strs
 
 from hhikit.errors import ModelUnavailable
 from hhikit.perception.tfjs import load_graph, run_numpy, same_pads
+from tests.perception.tfjs_graphs import GraphBuilder, b, dtype, i, ints, s, shape_graph, strs
 
 RNG = np.random.default_rng(0)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-from tfjs_graphs import GraphBuilder, cnn_graph, shape_graph
 
 from hhikit.perception.tfjs import load_graph, run_numpy
 from hhikit.perception.tfjs_onnx import convert
+from tests.perception.tfjs_graphs import GraphBuilder, cnn_graph, shape_graph
 
 
 def run_onnx(model, feeds):
