@@ -4,6 +4,15 @@
 monotone from the right, summed over recall steps), as in HICO-DET's and VOC2010+'s code.
 ``voc11``: the VOC2007 11-point interpolation (mean of the best precision at recall >= t
 for t = 0, 0.1, ..., 1).
+``step``: no interpolation, the sum of precision times recall step over the ranked list
+(scikit-learn's ``average_precision_score``); it is lower than ``continuous`` wherever
+precision dips and recovers.
+
+``average_precision`` treats **tied scores as one threshold**: a run of equal scores enters
+the precision-recall curve as a single point, so the result never depends on the order of
+the input (a constant score gives the positive rate, with every method but ``voc11``'s
+rounding). A heuristic such as box IoU, which gives 0 to every pair of boxes that do not
+overlap, is judged on what it can actually tell apart.
 """
 
 from __future__ import annotations
@@ -12,7 +21,8 @@ from typing import Literal
 
 import numpy as np
 
-APMethod = Literal["continuous", "voc11"]
+APMethod = Literal["continuous", "voc11", "step"]
+AP_METHODS: tuple[str, ...] = ("continuous", "voc11", "step")
 
 
 def ap_from_pr(recall: np.ndarray, precision: np.ndarray, method: APMethod = "continuous") -> float:
@@ -27,6 +37,9 @@ def ap_from_pr(recall: np.ndarray, precision: np.ndarray, method: APMethod = "co
             p = precision[recall >= t - 1e-12]
             total += float(p.max()) if p.size else 0.0
         return total / 11.0
+    if method == "step":
+        steps = np.diff(np.concatenate([[0.0], recall]))
+        return float(np.sum(steps * precision))
     if method != "continuous":
         raise ValueError(f"unknown AP method {method!r}")
     mrec = np.concatenate([[0.0], recall, [1.0]])
@@ -42,7 +55,8 @@ def average_precision(
     """AP of ``scores`` against binary ``labels`` (1 = true positive detection).
 
     ``n_positives`` is the number of ground-truth positives (defaults to ``labels.sum()``);
-    pass it when some positives were never detected. Ties keep input order (stable sort).
+    pass it when some positives were never detected. Equal scores count as one threshold
+    (see the module docstring), so the order of the input never matters.
     """
     scores = np.asarray(scores, dtype=float).ravel()
     labels = np.asarray(labels, dtype=float).ravel()
@@ -56,6 +70,9 @@ def average_precision(
     fp = 1.0 - tp
     ctp = np.cumsum(tp)
     cfp = np.cumsum(fp)
+    ranked = scores[order]
+    last = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))  # end of each run of equal scores
+    ctp, cfp = ctp[last], cfp[last]
     recall = ctp / npos
     precision = ctp / np.maximum(ctp + cfp, np.finfo(float).eps)
     return ap_from_pr(recall, precision, method)

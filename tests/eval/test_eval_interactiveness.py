@@ -19,6 +19,12 @@ def test_hicodet_report_and_per_item(tmp_path: Path) -> None:
     assert 0.9 < r["heuristics_ap"]["iou"] < 1.0
     assert r["best_heuristic_ap"] == max(r["heuristics_ap"].values())
     assert r["model_ap"] > r["chance_ap"]
+    # the step AP (scikit-learn's) of box IoU is the "0.938 on those 516 pairs"
+    assert abs(r["heuristics_ap_step"]["iou"] - 0.938) < 0.003
+    assert r["best_heuristic_ap_step"] == max(r["heuristics_ap_step"].values())
+    assert r["model_beats_best_heuristic"] == (
+        r["model_ap"] > r["best_heuristic_ap"] and r["model_ap_step"] > r["best_heuristic_ap_step"]
+    )
     assert 0 < r["nis"]["recall"] <= 1 and 0 <= r["nis"]["suppressed"] < 1
     rows = [json.loads(line) for line in per.read_text().splitlines()]
     assert len(rows) == 516
