@@ -596,14 +596,30 @@ def run_train_captioner(args: argparse.Namespace) -> int:
 
 def add_interactiveness(sub: Any) -> None:
     t = _group(sub, "train", "train a model").add_parser(
-        "interactiveness", help="train the pair interactiveness model on V-COCO human-object pairs"
+        "interactiveness",
+        help="train the pair interactiveness model (V-COCO human-object pairs; HICO-DET training files)",
     )
     t.add_argument(
         "--vcoco",
         nargs="+",
-        required=True,
+        default=[],
         type=Path,
         help="V-COCO instance files to learn from (e.g. train and val; the last is held out to choose the NIS threshold)",
+    )
+    t.add_argument(
+        "--hicodet",
+        nargs="+",
+        default=[],
+        type=Path,
+        help="HICO-DET training instance files (e.g. instances_train2015.json; never the test split): explicit "
+        "no_interaction negatives and human-human pairs; 20%% of their images are held out to choose the IoU prior "
+        "weight and the NIS threshold on human-human pairs",
+    )
+    t.add_argument(
+        "--hicodet-objects",
+        choices=("all", "person", "non-person"),
+        default="all",
+        help="which HICO-DET pairs to learn from: all, human-human only, or human-object only (TIN's transfer)",
     )
     t.add_argument("--out", type=Path, default=None, help="weights file (default: the packaged geometry weights)")
     t.add_argument("--model", choices=("geometry", "tin"), default="geometry")
@@ -625,11 +641,22 @@ def add_interactiveness(sub: Any) -> None:
 
 def run_train_interactiveness(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError
-    from hhikit.train.interactiveness import default_out, report_json, train_from_vcoco
+    from hhikit.train.interactiveness import default_out, report_json, train_interactiveness
 
+    if not args.vcoco and not args.hicodet:
+        _print_err("give --vcoco FILE... and/or --hicodet FILE...")
+        return 2
     try:
         out = args.out or default_out(args.model)
-        report = train_from_vcoco(args.vcoco, out, model=args.model, target_recall=args.recall, seed=args.seed)
+        report = train_interactiveness(
+            args.vcoco,
+            out,
+            model=args.model,
+            target_recall=args.recall,
+            seed=args.seed,
+            hicodet=args.hicodet,
+            hicodet_objects=args.hicodet_objects,
+        )
     except HHIError as exc:
         _print_err(str(exc))
         return 1

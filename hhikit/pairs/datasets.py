@@ -7,9 +7,10 @@ image with parallel lists ``boxes_h``, ``boxes_o``, ...; boxes ``[x1, y1, x2, y2
   other combination of a human box and an object box of the same image (both taken from
   that image's annotations, identical boxes merged) is negative. Images without
   annotations add nothing.
-- HICO-DET (``instances_test2015.json``): pairs whose object is a person; a pair is negative
-  when its HOI class is ``no_interaction``, positive otherwise. Each annotated
-  (human box, object box) pair is one item.
+- HICO-DET (``instances_{train,test}2015.json``): annotated pairs; a pair is negative when
+  its HOI class is ``no_interaction``, positive otherwise (explicit negatives, unlike
+  V-COCO's). Each annotated (human box, object box) pair is one item; pairs whose object is
+  a person are the human-human pairs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -129,8 +130,16 @@ def load_vcoco_files(paths: Sequence[str | Path], humans_as_objects: bool = Fals
     return PairSet.concat([load_vcoco(p, humans_as_objects) for p in paths])
 
 
-def load_hicodet_person_pairs(path: str | Path) -> PairSet:
-    """HICO-DET pairs whose object is a person; ``no_interaction`` classes are negatives."""
+HicoObjects = Literal["person", "non-person", "all"]
+
+
+def load_hicodet_pairs(path: str | Path, objects: HicoObjects = "person") -> PairSet:
+    """Annotated HICO-DET pairs of one instances file (any split): ``no_interaction`` classes
+    are negatives, every other class positive; each annotated (human box, object box) pair is
+    one item. ``objects`` keeps pairs whose object is a person (the human-human pairs), is
+    not a person (TIN's human-object transfer source) or anything."""
+    if objects not in ("person", "non-person", "all"):
+        raise InputError(f"{path}: unknown object selection {objects!r} (person, non-person or all)")
     d = _load_json(path, ("annotation", "filenames", "objects", "verbs", "correspondence"))
     if "person" not in d["objects"] or "no_interaction" not in d["verbs"]:
         raise InputError(f"{path}: no 'person' object or 'no_interaction' verb in this file")
@@ -141,20 +150,29 @@ def load_hicodet_person_pairs(path: str | Path) -> PairSet:
     ba: list[Any] = []
     bb: list[Any] = []
     lab: list[int] = []
+    isp: list[bool] = []
     for k, (ann, name) in enumerate(zip(d["annotation"], d["filenames"])):
         try:
             rows = zip(ann["boxes_h"], ann["boxes_o"], ann["hoi"], ann["object"])
         except (KeyError, TypeError):
             raise InputError(f"{path}: annotation {k} lacks boxes_h/boxes_o/hoi/object") from None
         for h, o, hoi, obj in rows:
-            if obj != person or not (_valid(h) and _valid(o)):
+            is_person = obj == person
+            if (objects == "person" and not is_person) or (objects == "non-person" and is_person):
+                continue
+            if not (_valid(h) and _valid(o)):
                 continue
             images.append(str(name))
             ba.append(h)
             bb.append(o)
             lab.append(int(hoi not in negative_hoi))
-    n = len(lab)
+            isp.append(is_person)
     return PairSet(
         images, np.asarray(ba, dtype=np.float64).reshape(-1, 4), np.asarray(bb, dtype=np.float64).reshape(-1, 4),
-        np.asarray(lab, dtype=np.int64), np.ones(n, dtype=bool), [str(path)],
+        np.asarray(lab, dtype=np.int64), np.asarray(isp, dtype=bool), [str(path)],
     )  # fmt: skip
+
+
+def load_hicodet_person_pairs(path: str | Path) -> PairSet:
+    """HICO-DET pairs whose object is a person; ``no_interaction`` classes are negatives."""
+    return load_hicodet_pairs(path, "person")
