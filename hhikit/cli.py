@@ -12,9 +12,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hhikit import __version__
+
+if TYPE_CHECKING:
+    from hhikit.pipeline import PipelineConfig
 
 
 def _print_err(msg: str) -> None:
@@ -36,8 +39,9 @@ def _group(sub: Any, name: str, help: str) -> Any:
 # ---------------------------------------------------------------- analyze
 
 
-def _add_detector_options(p: Any) -> None:
-    """``--detector`` and ``--detector-option``, shared by analyze and batch."""
+def _add_pipeline_options(p: Any) -> None:
+    """Every option of the image pipeline (``PipelineConfig``), shared by analyze and batch
+    so one configuration tried on a few images runs unchanged on a whole corpus."""
     p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
     p.add_argument(
         "--detector-option",
@@ -46,14 +50,6 @@ def _add_detector_options(p: Any) -> None:
         metavar="KEY=VALUE",
         help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)",
     )
-
-
-def add_analyze(sub: Any) -> None:
-    p = sub.add_parser("analyze", help="find people and their interactions in images")
-    p.add_argument("paths", nargs="+", help="image files")
-    p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
-    p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
-    _add_detector_options(p)
     p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
@@ -64,8 +60,48 @@ def add_analyze(sub: Any) -> None:
         "--nis-threshold",
         type=float,
         default=None,
-        help="suppress pairs below this interactiveness (default: the model's, 95%% recall on V-COCO val)",
+        help="suppress pairs below this interactiveness, in [0, 1] (default: the model's, 95%% recall on V-COCO val)",
     )
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="module imported before the pipeline is built (in every batch worker): registers extra backends",
+    )
+
+
+def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
+    """The ``PipelineConfig`` of the options added by ``_add_pipeline_options``. Raises
+    ``ConfigError`` for a malformed ``--detector-option``; values are checked by
+    ``PipelineConfig.check`` (the pipeline and the batch runner call it)."""
+    from hhikit.errors import ConfigError
+    from hhikit.pipeline import PipelineConfig
+
+    try:
+        detector_options = _key_values(args.detector_option)
+    except ValueError as exc:
+        raise ConfigError(f"--detector-option: {exc}") from None
+    describer = args.describer
+    ocr = args.ocr and (describer or "").startswith("default")  # scene text is a cue of the default describer only
+    weights = args.interactiveness_weights
+    return PipelineConfig(
+        detector=args.detector,
+        detector_options=detector_options,
+        describer=describer,
+        describer_options={"ocr": True} if ocr else {},
+        interactiveness=args.interactiveness,
+        interactiveness_options={"weights": weights} if weights else {},
+        nis_threshold=args.nis_threshold,
+    )
+
+
+def add_analyze(sub: Any) -> None:
+    p = sub.add_parser("analyze", help="find people and their interactions in images")
+    p.add_argument("paths", nargs="+", help="image files")
+    p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
+    p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
+    _add_pipeline_options(p)
     p.set_defaults(func=run_analyze)
 
 
@@ -93,27 +129,16 @@ def _summary(result: Any) -> str:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from hhikit.batch.worker import load_plugins
     from hhikit.errors import HHIError
     from hhikit.io.draw import annotate, save_png
     from hhikit.io.images import read_image
-    from hhikit.pipeline import Pipeline, PipelineConfig
+    from hhikit.pipeline import Pipeline
     from hhikit.types import dumps
 
     try:
-        opts = {"ocr": True} if getattr(args, "ocr", False) and (args.describer or "").startswith("default") else {}
-        pipe = Pipeline(
-            PipelineConfig(
-                detector=args.detector,
-                detector_options=_key_values(args.detector_option),
-                interactiveness=getattr(args, "interactiveness", None),
-                interactiveness_options={"weights": args.interactiveness_weights}
-                if getattr(args, "interactiveness_weights", None)
-                else {},
-                nis_threshold=getattr(args, "nis_threshold", None),
-                describer=args.describer,
-                describer_options=opts,
-            )
-        )
+        load_plugins(args.plugin)
+        pipe = Pipeline(_pipeline_config(args))
     except (HHIError, ValueError) as exc:
         _print_err(str(exc))
         return 2
@@ -216,10 +241,7 @@ def add_batch(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes / Ray actors (0: in this process)")
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
-    _add_detector_options(p)
-    p.add_argument(
-        "--plugin", action="append", default=[], help="module to import in every worker first (registers backends)"
-    )
+    _add_pipeline_options(p)
     p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
     p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
     p.add_argument(
@@ -249,9 +271,9 @@ def run_batch(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError
 
     try:
-        detector_options = _key_values(args.detector_option)
-    except ValueError as exc:
-        _print_err(f"--detector-option: {exc}")
+        pipeline = _pipeline_config(args)
+    except HHIError as exc:
+        _print_err(str(exc))
         return 2
     cfg = BatchConfig(
         source=args.input,
@@ -263,7 +285,7 @@ def run_batch(args: argparse.Namespace) -> int:
         fsync_every=args.fsync_every,
         threads=args.threads,
         progress=not args.no_progress,
-        spec=WorkerSpec(detector=args.detector, detector_options=detector_options, plugins=list(args.plugin)),
+        spec=WorkerSpec(pipeline=pipeline, plugins=list(args.plugin)),
     )
     try:
         summary = batch(cfg)

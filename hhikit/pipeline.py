@@ -7,15 +7,17 @@ with ``error`` set.
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hhikit.errors import HHIError, error_record
+from hhikit.errors import ConfigError, HHIError, error_record
 from hhikit.io.images import read_image
 from hhikit.pairs import build_pairs, get_interactiveness
 from hhikit.perception.base import get_detector, sort_and_number
@@ -41,12 +43,43 @@ class PipelineConfig:
     interactiveness_options: dict[str, Any] = field(default_factory=dict)
     nis_threshold: float | None = None
 
+    def check(self) -> None:
+        """Cheap checks of every option, without loading a model: unknown backend names, a
+        missing weights file, a threshold outside [0, 1] raise ``ConfigError`` here, before
+        a batch run starts any worker, rather than once per worker later."""
+        from hhikit.pairs import available_interactiveness
+        from hhikit.perception.base import available_detectors
+
+        def known(kind: str, name: str, names: list[str]) -> None:
+            if name not in names:
+                raise ConfigError(f"unknown {kind} {name!r}; available: {', '.join(names) or 'none'}")
+
+        if self.detector:
+            known("detector", self.detector, available_detectors())
+        if self.describer and self.describer != "none":
+            from hhikit.describe import available_describers
+
+            known("describer", self.describer.partition(":")[0], [*available_describers(), "none"])
+        if self.interactiveness:
+            known("interactiveness model", self.interactiveness, available_interactiveness())
+        weights = self.interactiveness_options.get("weights")
+        if self.interactiveness != "" and weights is not None and not Path(weights).is_file():
+            raise ConfigError(f"{weights}: interactiveness weights file not found")
+        t = self.nis_threshold
+        if t is not None and not (isinstance(t, int | float) and not math.isnan(t) and 0.0 <= t <= 1.0):
+            raise ConfigError(f"NIS threshold must be a number in [0, 1], got {t!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as JSON types (paths as strings): what a batch run records."""
+        return json.loads(json.dumps(asdict(self), default=str))
+
 
 class Pipeline:
     """Build once, call ``analyze`` many times."""
 
     def __init__(self, config: PipelineConfig | None = None, **overrides: Any) -> None:
         self.config = config or PipelineConfig(**overrides)
+        self.config.check()
         self.detector = get_detector(self.config.detector, **self.config.detector_options)
         self.interactiveness = (
             None

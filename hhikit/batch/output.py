@@ -15,6 +15,10 @@ Guarantees (see docs/batch.md, "Resume and durability"):
 * On open, complete lines are read to know which inputs are done; a torn tail (bytes
   after the last ``\\n``) is cut off with ``ftruncate`` at that offset. Complete records are
   never rewritten, moved or reordered.
+
+Beside the results file, ``<name>.config.json`` records the options its records were made
+with (``record_config``); a resume with other options is refused, so one file never mixes
+two configurations unnoticed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ from pathlib import Path
 
 from hhikit.batch.inputs import key_hash
 from hhikit.errors import ConfigError
+from hhikit.io.atomic import atomic_write_text
+
+CONFIG_SCHEMA = "hhikit-batch-config/1"
+# The parts of the recorded configuration that change what a record says; the rest
+# (hhikit version, time) is information only.
+CONFIG_KEYS = ("pipeline", "plugins", "video_options")
 
 
 @dataclass
@@ -135,3 +145,49 @@ class ResultWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def config_path(out: str | os.PathLike[str]) -> Path:
+    """Where the configuration of a results file is recorded: ``<out>.config.json``."""
+    out = Path(out)
+    return out.with_name(out.name + ".config.json")
+
+
+def _differences(old: dict, new: dict, prefix: str = "") -> list[str]:
+    keys = sorted(set(old) | set(new))
+    out: list[str] = []
+    for k in keys:
+        a, b = old.get(k), new.get(k)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{k}.")
+        elif a != b:
+            out.append(f"{prefix}{k}: {json.dumps(a)} -> {json.dumps(b)}")
+    return out
+
+
+def record_config(out: str | os.PathLike[str], config: dict, records: int) -> Path:
+    """Record ``config`` beside the results file ``out`` (which already holds ``records``
+    records), or refuse with ``ConfigError`` when those records were made with other options.
+
+    A file without records takes the new configuration. A file with records but no config
+    file (written by an hhikit without it) is adopted: the config file is written now."""
+    path = config_path(out)
+    if records:
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(old, dict):
+                raise ValueError("not a JSON object")
+        except FileNotFoundError:
+            old = None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: cannot read the recorded batch configuration ({exc})") from None
+        if old is not None:
+            diff = _differences({k: old.get(k) for k in CONFIG_KEYS}, {k: config.get(k) for k in CONFIG_KEYS})
+            if diff:
+                raise ConfigError(
+                    f"{out}: its {records} records were made with other options ({'; '.join(diff)}); "
+                    f"rerun with the same options, use another --out, or delete {path} to mix them"
+                )
+            return path
+    atomic_write_text(path, json.dumps({"schema": CONFIG_SCHEMA, **config}, indent=2, sort_keys=True) + "\n")
+    return path

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hhikit.batch.inputs import input_key, iter_inputs, key_hash
-from hhikit.batch.output import ResultWriter
+from hhikit.batch.output import ResultWriter, record_config
 from hhikit.batch.worker import WorkerSpec, load_plugins
 from hhikit.errors import ConfigError, HHIError
 
@@ -53,6 +53,7 @@ class Summary:
     stage_totals: dict[str, float] = field(default_factory=dict)
     repaired_tail_bytes: int = 0
     out: str = ""
+    config: str = ""  # the file recording the pipeline options (<out>.config.json)
 
     @property
     def processed(self) -> int:
@@ -69,6 +70,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "out": self.out,
+            "config": self.config,
             "done": self.done,
             "failed": self.failed,
             "skipped": self.skipped,
@@ -176,6 +178,26 @@ def _write_pending(listing: _Listing, folder: str) -> int:
     return n
 
 
+def run_config(spec: WorkerSpec) -> dict[str, Any]:
+    """What a run records beside its results file (``<out>.config.json``)."""
+    from hhikit import __version__
+
+    return {
+        "hhikit": __version__,
+        "pipeline": spec.pipeline.to_dict(),
+        "plugins": list(spec.plugins),
+        "video_options": json.loads(json.dumps(spec.video_options, default=str)),
+    }
+
+
+def _absolute_paths(spec: WorkerSpec) -> None:
+    """A relative weights path means the same file in every worker (Ray actors may run in
+    another folder or on another node) and in the recorded configuration."""
+    opts = spec.pipeline.interactiveness_options
+    if opts.get("weights") is not None:
+        opts["weights"] = os.path.abspath(opts["weights"])
+
+
 def run_batch(cfg: BatchConfig) -> Summary:
     """Run a batch to completion (or until killed: a rerun resumes where it stopped)."""
     if cfg.engine not in ENGINES:
@@ -186,19 +208,16 @@ def run_batch(cfg: BatchConfig) -> Summary:
     workers = max(0, int(cfg.workers))
     if spec.threads is None:
         spec.threads = cfg.threads or (1 if workers > 1 else None)
-    # Fail fast in the parent for a bad plugin or detector name, without loading any model.
+    # Fail fast in the parent for a bad plugin or option value, without loading any model.
     load_plugins(spec.plugins)
-    from hhikit.perception.base import available_detectors
-
-    if spec.detector and spec.detector not in available_detectors():
-        raise ConfigError(
-            f"unknown detector {spec.detector!r}; available: {', '.join(available_detectors()) or 'none'}"
-        )
+    _absolute_paths(spec)
+    spec.pipeline.check()
 
     summary = Summary(out=str(cfg.out))
     t0 = time.perf_counter()
     with ResultWriter(cfg.out, fsync_every=cfg.fsync_every) as writer:
         summary.repaired_tail_bytes = writer.state.torn_bytes
+        summary.config = str(record_config(cfg.out, run_config(spec), writer.state.records))
         listing = _Listing(cfg.source, writer.state.done)
         pending_file = None
         if cfg.engine == "ray":

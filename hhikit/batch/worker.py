@@ -18,6 +18,7 @@ from typing import Any
 
 from hhikit.batch.inputs import SNIFF_BYTES, media_kind
 from hhikit.errors import HHIError, InputError, ModelUnavailable, error_record
+from hhikit.pipeline import Pipeline, PipelineConfig
 
 THREAD_ENV_VARS = (
     "OMP_NUM_THREADS",
@@ -62,10 +63,10 @@ def limit_threads(threads: int | None) -> None:
 
 @dataclass
 class WorkerSpec:
-    """How to build a worker: picklable, sent once to every process or actor."""
+    """How to build a worker: picklable, sent once to every process or actor. ``pipeline``
+    holds every option of the image pipeline (the same ``PipelineConfig`` as ``hhi analyze``)."""
 
-    detector: str | None = None
-    detector_options: dict[str, Any] = field(default_factory=dict)
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     plugins: list[str] = field(default_factory=list)  # modules imported first (they register backends)
     threads: int | None = None  # intra-op threads per worker; None leaves library defaults
     video_options: dict[str, Any] = field(default_factory=dict)
@@ -122,13 +123,9 @@ class Worker:
     def __init__(self, spec: WorkerSpec) -> None:
         limit_threads(spec.threads)
         load_plugins(spec.plugins)
-        from hhikit.pipeline import Pipeline, PipelineConfig
-
         self.spec = spec
         try:
-            self.pipeline = Pipeline(
-                PipelineConfig(detector=spec.detector, detector_options=dict(spec.detector_options))
-            )
+            self.pipeline = Pipeline(spec.pipeline)
         except HHIError as exc:
             raise FatalWorkerError(f"cannot build the image pipeline: {exc}") from None
         limit_threads(spec.threads)  # again, for libraries the pipeline just loaded
@@ -145,9 +142,10 @@ class Worker:
             else:
                 # the same person detector as for images, unless video options say otherwise
                 opts = dict(self.spec.video_options)
-                if self.spec.detector:
-                    opts.setdefault("detector", self.spec.detector)
-                    opts.setdefault("detector_options", dict(self.spec.detector_options))
+                image = self.spec.pipeline
+                if image.detector:
+                    opts.setdefault("detector", image.detector)
+                    opts.setdefault("detector_options", dict(image.detector_options))
                 try:
                     try:
                         self._video = cls(**opts)

@@ -17,14 +17,16 @@ import numpy as np
 from PIL import Image
 
 from hhikit.batch.worker import WorkerSpec, video_pipeline_class
+from hhikit.pipeline import PipelineConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "images"
 PLUGIN = "hhikit.perception.hog_backend"
 
 
-def hog_spec(**kw) -> WorkerSpec:
-    return WorkerSpec(detector="hog", plugins=[PLUGIN], **kw)
+def hog_spec(**pipeline) -> WorkerSpec:
+    """The HOG detector plugin plus any other ``PipelineConfig`` options."""
+    return WorkerSpec(pipeline=PipelineConfig(detector="hog", **pipeline), plugins=[PLUGIN])
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
