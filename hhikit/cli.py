@@ -657,6 +657,13 @@ def add_interactiveness(sub: Any) -> None:
     e.add_argument("--model", default=None, help="interactiveness model (default geometry)")
     e.add_argument("--weights", type=Path, default=None, help="weights file of the model")
     e.add_argument("--nis-threshold", type=float, default=None, help="threshold for the NIS figures")
+    e.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N paired image resamples: 95%% intervals of the model's AP, the best heuristic's and their difference",
+    )
     e.add_argument("--json", action="store_true", help="print the report as JSON")
     e.set_defaults(func=run_eval_interactiveness)
 
@@ -696,7 +703,9 @@ def run_eval_interactiveness(args: argparse.Namespace) -> int:
         return 2
     try:
         model = get_interactiveness(args.model, **({"weights": args.weights} if args.weights else {}))
-        report = evaluate_interactiveness(model, args.hicodet, args.vcoco, args.per_item, args.nis_threshold)
+        report = evaluate_interactiveness(
+            model, args.hicodet, args.vcoco, args.per_item, args.nis_threshold, bootstrap=args.bootstrap
+        )
     except HHIError as exc:
         _print_err(str(exc))
         return 1

@@ -15,10 +15,12 @@ from tests.conftest import ROOT, shared_path
 def test_eval_interactiveness_cli(tmp_path: Path, capsys) -> None:
     per = tmp_path / "p.jsonl"
     rc = main(["eval", "interactiveness", "--hicodet", str(shared_path("hicodet", "instances_test2015.json")),
-               "--per-item", str(per), "--json"])  # fmt: skip
+               "--per-item", str(per), "--json", "--bootstrap", "50"])  # fmt: skip
     assert rc == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["hicodet_person_pairs"]["pairs"] == 516
+    b = rep["hicodet_person_pairs"]["bootstrap"]["step"]
+    assert b["resamples"] == 50 and b["unit"] == "image" and b["best_heuristic"] == "iou"
     assert len(per.read_text().splitlines()) == 516
 
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from hhikit.eval.ap import average_precision
+from hhikit.eval.ap import APMethod, average_precision
+from hhikit.eval.bootstrap import paired_ap_bootstrap
 from hhikit.pairs.datasets import PairSet, load_hicodet_person_pairs, load_vcoco
 from hhikit.pairs.features import heuristic_scores
 from hhikit.pairs.interactiveness import InteractivenessModel
@@ -33,9 +34,11 @@ def _r(x: float) -> float:
 
 
 def evaluate_pairs(
-    model: InteractivenessModel, data: PairSet, nis_threshold: float | None = None
+    model: InteractivenessModel, data: PairSet, nis_threshold: float | None = None, bootstrap: int = 0
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """The report of one labelled pair set and the model's scores."""
+    """The report of one labelled pair set and the model's scores; ``bootstrap`` > 0 adds
+    paired image-bootstrap intervals of the model's AP, the best heuristic's, and their
+    difference (``hhikit.eval.bootstrap``)."""
     scores = np.asarray(model.score(data.boxes_a, data.boxes_b), dtype=np.float64)
     labels = data.labels
     hs = heuristic_scores(data.boxes_a, data.boxes_b)
@@ -74,7 +77,33 @@ def evaluate_pairs(
             "suppressed": _r(1.0 - kept.mean()) if len(kept) else 0.0,
         },
     }
+    if bootstrap > 0:
+        report["bootstrap"] = {
+            method: _bootstrap_summary(scores, hs, labels, data.images, best_name, bootstrap, method)
+            for method, best_name in (("continuous", best), ("step", best_step))
+        }
     return report, scores
+
+
+def _bootstrap_summary(
+    scores: np.ndarray,
+    heuristics: dict[str, np.ndarray],
+    labels: np.ndarray,
+    images: list[str],
+    best: str,
+    n: int,
+    method: APMethod,
+) -> dict[str, Any]:
+    b = paired_ap_bootstrap({"model": scores, best: heuristics[best]}, labels, images, "model", n, method=method)
+    return {
+        "resamples": b["resamples"],
+        "unit": b["unit"],
+        "best_heuristic": best,
+        "model_ap_ci": b["ap_ci"]["model"],
+        "best_heuristic_ap_ci": b["ap_ci"][best],
+        "difference_ci": b["difference_ci"][best],
+        "p_model_better": b["p_reference_better"][best],
+    }
 
 
 def write_per_item(path: str | Path, data: PairSet, scores: np.ndarray) -> int:
@@ -103,6 +132,7 @@ def evaluate_interactiveness(
     vcoco: str | Path | None = None,
     per_item: str | Path | None = None,
     nis_threshold: float | None = None,
+    bootstrap: int = 0,
 ) -> dict[str, Any]:
     """Evaluate on a HICO-DET test file and/or a V-COCO file; per-item rows of every set
     go to ``per_item`` (one file; each row's ``image`` names its image)."""
@@ -110,12 +140,12 @@ def evaluate_interactiveness(
     rows: list[tuple[PairSet, np.ndarray]] = []
     if hicodet is not None:
         data = load_hicodet_person_pairs(hicodet)
-        rep, s = evaluate_pairs(model, data, nis_threshold)
+        rep, s = evaluate_pairs(model, data, nis_threshold, bootstrap)
         out["hicodet_person_pairs"] = {"file": str(hicodet), **rep}
         rows.append((data, s))
     if vcoco is not None:
         data = load_vcoco(vcoco)
-        rep, s = evaluate_pairs(model, data, nis_threshold)
+        rep, s = evaluate_pairs(model, data, nis_threshold, bootstrap)
         out["vcoco"] = {"file": str(vcoco), **rep}
         m = data.b_is_person
         if m.any():
@@ -147,6 +177,12 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(f"  {'heuristic ' + name:<28} {ap:>6.3f} {r['heuristics_ap_step'][name]:>8.3f}{mark}")
         verdict = "beats" if r["model_beats_best_heuristic"] else "does NOT beat"
         lines.append(f"  the model {verdict} the best heuristic (on both APs)")
+        for method, b in r.get("bootstrap", {}).items():
+            lo, hi = b["difference_ci"]
+            lines.append(
+                f"  bootstrap ({b['resamples']} image resamples, {method} AP): model - {b['best_heuristic']} "
+                f"in [{lo:+.3f}, {hi:+.3f}] (95%), model better in {b['p_model_better']:.1%}"
+            )
         n = r["nis"]
         lines.append(
             f"  NIS at {n['threshold']:.3f}: precision {n['precision']:.3f}, recall {n['recall']:.3f}, "
