@@ -108,7 +108,8 @@ def add_analyze(sub: Any) -> None:
 def _summary(result: Any) -> str:
     if result.error:
         return f"{result.path}: ERROR {result.error['type']}: {result.error['message']}"
-    lines = [f"{result.path}: {result.width}x{result.height}, {len(result.people)} people"]
+    n = len(result.people)
+    lines = [f"{result.path}: {result.width}x{result.height}, {n} {'person' if n == 1 else 'people'}"]
     for p in result.people:
         kp = "" if p.keypoints is None else f", {int((p.keypoints[:, 2] >= 0.2).sum())} keypoints"
         face = ", face" if p.face is not None else ""
