@@ -223,13 +223,13 @@ class FusionDetector:
 
     def __init__(
         self, rules: FusionRules | None = None, faces: bool = True, pose33: bool = False,
-        object_threshold: float = 0.3, threads: int | None = None,
+        object_threshold: float = 0.3, threads: int | None = None, centernet_size: int = 384,
     ) -> None:  # fmt: skip
         self.rules = rules or FusionRules()
         self.movenet = MoveNetDetector(score_threshold=min(self.rules.weak["movenet"], 0.05), threads=threads)
         self.centernet = CenterNetDetector(
             score_threshold=min(self.rules.weak["centernet"], self.rules.confident["centernet"]),
-            object_threshold=object_threshold, threads=threads,
+            object_threshold=object_threshold, threads=threads, size=centernet_size,
         )  # fmt: skip
         self.faces = _optional("faces") if faces else None
         self.blazepose = _optional("blazepose") if pose33 else None
@@ -287,6 +287,11 @@ def _attach_pose33(people: list[Person], posed: list[Person]) -> None:
 
 @register_detector("fusion")
 def fusion(
-    faces: bool = True, pose33: bool = False, object_threshold: float = 0.3, threads: int | None = None
-) -> FusionDetector:
-    return FusionDetector(faces=faces, pose33=pose33, object_threshold=object_threshold, threads=threads)
+    faces: bool = True, pose33: bool = False, object_threshold: float = 0.3, threads: int | None = None,
+    centernet_size: int = 384,
+) -> FusionDetector:  # fmt: skip
+    """``centernet_size``: CenterNet's square input, 384 (default) or 512 (slower; the
+    size the vote was first tuned at)."""
+    return FusionDetector(
+        faces=faces, pose33=pose33, object_threshold=object_threshold, threads=threads, centernet_size=centernet_size
+    )
