@@ -8,7 +8,7 @@ import pytest
 
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.io.images import read_image
-from hhikit.models.setup import cache_dir, needs_setup
+from hhikit.models.setup import SETUP_STAMP, cache_dir, needs_setup
 from hhikit.models.store import resolve
 from hhikit.perception.base import get_detector
 from hhikit.perception.tfjs import Node, TfjsGraph
@@ -88,7 +88,8 @@ def test_unknown_centernet_size_is_a_config_error(centernets):
 
 def test_store_from_an_older_setup_asks_for_setup(tmp_path, monkeypatch):
     """Older set-ups wrote only ``centernet-512.onnx``: ``hhi models setup`` must convert
-    again, and loading says how to fix it instead of failing inside onnxruntime."""
+    again, and loading says how to fix it instead of failing inside onnxruntime. A store
+    with every file but no current version stamp is converted again too."""
     monkeypatch.setenv("HHIKIT_HOME", str(tmp_path))
     old = tmp_path / "models" / "centernet"
     old.mkdir(parents=True)
@@ -98,4 +99,6 @@ def test_store_from_an_older_setup_asks_for_setup(tmp_path, monkeypatch):
         get_detector("centernet")
     for f in CENTERNET.files:
         (old / f).write_bytes(b"new")
+    assert needs_setup(CENTERNET)  # every file, but converted by older code (no stamp)
+    (old / SETUP_STAMP).write_text(str(CENTERNET.extra["setup_version"]))
     assert not needs_setup(CENTERNET) and resolve("centernet").root == old
