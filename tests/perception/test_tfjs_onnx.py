@@ -57,3 +57,30 @@ def test_unsupported_op_is_named(tmp_path):
     graph = load_graph(g.write(tmp_path, ["y"]))
     with pytest.raises(NotImplementedError, match="Erfinv"):
         convert(graph)
+
+
+def test_uniform_constants_become_scalars_and_neutral_ops_vanish(tmp_path):
+    """``x - [0, 0, 0]`` is dropped and ``x * [c, c, c]`` uses a scalar (onnxruntime's fast
+    path); a uniform constant that widens the result is left as it is."""
+    g = GraphBuilder()
+    x = g.input("x", [1, 4, 5, 3])
+    a = g.op("a", "Sub", [x, g.const("zero", np.zeros((1, 1, 1, 3), np.float32))])
+    m = g.op("m", "Mul", [a, g.const("half", np.full((1, 1, 1, 3), 0.5, np.float32))])
+    y = g.op("y", "Add", [m, g.const("bias", np.array([1.0, 2.0, 3.0], np.float32))])  # not uniform
+    g.op("w", "Mul", [y, g.const("wide", np.full((2, 1, 1, 1), 2.0, np.float32))])  # widens to (2, 4, 5, 3)
+    graph = load_graph(g.write(tmp_path, ["y", "w"]))
+    model = convert(graph)
+    inits = {t.name: t for t in model.graph.initializer}
+    by_op: dict[str, list] = {}
+    for n in model.graph.node:
+        by_op.setdefault(n.op_type, []).append(n)
+    assert "Sub" not in by_op  # x - 0 is x
+    shapes = [[list(inits[i].dims) for i in n.input if i in inits] for n in by_op["Mul"]]
+    assert sorted(shapes) == [[[]], [[2, 1, 1, 1]]]  # the scalar, and the widening one kept
+    assert [list(inits[i].dims) for n in by_op["Add"] for i in n.input if i in inits] == [[3]]
+    xv = np.random.default_rng(3).normal(size=(1, 4, 5, 3)).astype(np.float32)
+    ref = run_numpy(graph, {"x": xv}, outputs=["y", "w"])
+    got = run_onnx(model, {"x": xv})
+    for k in ("y", "w"):
+        assert got[k].shape == ref[k].shape
+        np.testing.assert_array_equal(got[k], ref[k])
