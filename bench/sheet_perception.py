@@ -59,7 +59,9 @@ def main() -> None:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.concatenate(tiles[i : i + args.cols], 1) for i in range(0, len(tiles), args.cols)]
     out = Path(args.out)
-    cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR)):
+        raise SystemExit(f"{out}: could not write the sheet")
     for b in range(0, len(rows), args.rows):
         block = np.concatenate(rows[b : b + args.rows], 0)
         cv2.imwrite(str(out.with_name(f"{out.stem}_{b // args.rows:02d}.png")), cv2.cvtColor(block, cv2.COLOR_RGB2BGR))
