@@ -1,6 +1,7 @@
 """Benchmark the default describer on the Waldo and Wenda development images.
 
-Runs perception once (cached under the store, ``$HHIKIT_HOME/bench/``), then the describer,
+Runs perception once (cached under the store, ``$HHIKIT_HOME/bench/``, keyed by a digest of
+the perception code), then the describer,
 and scores the image-level ranked list with the evaluation suite's Waldo and Wenda metrics
 (GloVe 50-d verb similarity and MiniLM sentence similarity) at @1, @5, @8. The baseline is
 the best constant answer: the single gold label that scores best on these same images
@@ -17,6 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +35,25 @@ from hhikit.types import ImageResult, dumps, loads  # noqa: E402
 WW = ROOT.parent / "shared" / "data" / "waldo_and_wenda"
 
 
-def perceive(images: list[Path], detector: str, refresh: bool) -> dict[str, ImageResult]:
-    """Perception records (people, objects; no pairs, no interactions), cached."""
-    cache = store_dir() / "bench" / f"ww_perception_{detector}.jsonl"
+def perception_fingerprint() -> str:
+    """A digest of the perception code and model set-up, so the cache follows any change."""
+    import hashlib
+
+    from hhikit.perception.tfjs_models import SETUP_VERSION
+
+    h = hashlib.sha1(f"setup {SETUP_VERSION}".encode())
+    for f in sorted((ROOT / "hhikit" / "perception").glob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def perceive(
+    images: list[Path], detector: str, refresh: bool, options: dict[str, Any] | None = None
+) -> dict[str, ImageResult]:
+    """Perception records (people, objects; no pairs, no interactions), cached per detector
+    and ``perception_fingerprint``."""
+    opts = "".join(f"_{k}-{v}" for k, v in sorted((options or {}).items()))
+    cache = store_dir() / "bench" / f"ww_perception_{detector}{opts}_{perception_fingerprint()}.jsonl"
     recs: dict[str, ImageResult] = {}
     if cache.exists() and not refresh:
         for line in cache.read_text().splitlines():
@@ -45,7 +63,7 @@ def perceive(images: list[Path], detector: str, refresh: bool) -> dict[str, Imag
     if todo:
         from hhikit.pipeline import Pipeline, PipelineConfig
 
-        pipe = Pipeline(PipelineConfig(detector=detector, describer="none"))
+        pipe = Pipeline(PipelineConfig(detector=detector, detector_options=options or {}, describer="none"))
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache, "a") as fh:
             for i, p in enumerate(todo):
@@ -84,6 +102,9 @@ def best_constant(labels, ids, metrics: TextMetrics, ks=(1, 5, 8)) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--detector", default="fusion")
+    ap.add_argument(
+        "--detector-option", action="append", default=[], metavar="KEY=VALUE", help="e.g. centernet_size=512"
+    )
     ap.add_argument("--ocr", action="store_true", help="use scene text (rapidocr) cues")
     ap.add_argument("--risk", default="mbr", choices=["mbr", "map"])
     ap.add_argument("--image-level", default="salient", choices=["salient", "mixture"])
@@ -95,7 +116,14 @@ def main() -> int:
     images = sorted((WW / "images").glob("*.jpg"))
     images = [p for p in images if p.stem in labels and labels[p.stem].source == "ww"]
     t0 = time.perf_counter()
-    recs = perceive(images, args.detector, args.refresh)
+    options = {}
+    for kv in args.detector_option:
+        k, _, v = kv.partition("=")
+        try:
+            options[k] = json.loads(v)
+        except json.JSONDecodeError:
+            options[k] = v
+    recs = perceive(images, args.detector, args.refresh, options)
     t_perc = time.perf_counter() - t0
     inter = None
     if args.pairs != "fallback":

