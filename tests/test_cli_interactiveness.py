@@ -56,3 +56,18 @@ def test_train_interactiveness_cli(tmp_path: Path) -> None:
     rep = json.loads(proc.stdout)
     assert rep["out"] == str(out) and out.is_file()
     assert rep["nis_threshold"] > 0
+
+
+def test_train_interactiveness_cli_with_hicodet_training_file(tmp_path: Path, capsys) -> None:
+    from tests.train.test_train_interactiveness import _tiny_hicodet
+
+    h = _tiny_hicodet(tmp_path / "instances_train2015.json", 0)
+    out = tmp_path / "w.npz"
+    argv = ["train", "interactiveness", "--hicodet", str(h), "--hicodet-objects", "person", "--out", str(out)]
+    assert main(argv) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["train_pairs"] == 400 and rep["prior_selected_on"] == "held-out human-human pairs" and out.is_file()
+    test_split = _tiny_hicodet(tmp_path / "instances_test2015.json", 0, n_images=10)
+    assert main(["train", "interactiveness", "--hicodet", str(test_split), "--out", str(out)]) == 1
+    assert "test split" in capsys.readouterr().err
+    assert main(["train", "interactiveness"]) == 2
