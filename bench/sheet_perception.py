@@ -1,14 +1,18 @@
 """Contact sheet of a detector on the 150 Waldo and Wenda dev images (for eyeballing).
 
     PYTHONPATH=. python bench/sheet_perception.py --detector fusion --out /tmp/sheet.png
+        [--detector-option precision=int8] [--only 6 8 16]
 
 Writes the whole sheet (10 x 15 tiles) and one PNG per block of rows (``--rows``) next to
-it, and prints how many images got >= 2 people. Nothing is asserted.
+it, and prints how many images got >= 2 people. ``--detector-option KEY=VALUE`` (value
+parsed as JSON when it can be) goes to the detector; ``--only`` keeps the images at these
+positions in sorted file order (tiles keep their position number). Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import cv2
@@ -29,12 +33,25 @@ def main() -> None:
     ap.add_argument("--tile", type=int, default=300, help="tile side in pixels (images are upscaled to fit)")
     ap.add_argument("--cols", type=int, default=10)
     ap.add_argument("--rows", type=int, default=2, help="rows per extra PNG block")
+    ap.add_argument("--detector-option", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--only", type=int, nargs="*", help="positions (sorted file order) to draw")
     args = ap.parse_args()
-    det = get_detector(args.detector)
+    options = {}
+    for kv in args.detector_option:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            raise SystemExit(f"--detector-option {kv!r}: expected KEY=VALUE")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    det = get_detector(args.detector, **options)
     paths = sorted(DEV.glob("*.jpg"))
     tiles, two = [], 0
     t = args.tile
     for k, p in enumerate(paths):
+        if args.only and k not in args.only:
+            continue
         image = read_image(p)
         h, w = image.shape[:2]
         s = t / max(h, w)
@@ -55,6 +72,7 @@ def main() -> None:
             tile, f"{k} {p.stem[:10]} n={len(people)} {srcs}", (2, t + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1
         )
         tiles.append(tile)
+    drawn_n = len(tiles)
     while len(tiles) % args.cols:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.concatenate(tiles[i : i + args.cols], 1) for i in range(0, len(tiles), args.cols)]
@@ -65,7 +83,7 @@ def main() -> None:
     for b in range(0, len(rows), args.rows):
         block = np.concatenate(rows[b : b + args.rows], 0)
         cv2.imwrite(str(out.with_name(f"{out.stem}_{b // args.rows:02d}.png")), cv2.cvtColor(block, cv2.COLOR_RGB2BGR))
-    print(f"{args.detector}: {two}/{len(paths)} images with >= 2 people; sheet {out}")
+    print(f"{args.detector} {options}: {two}/{drawn_n} images with >= 2 people; sheet {out}")
 
 
 if __name__ == "__main__":

