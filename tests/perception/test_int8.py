@@ -112,7 +112,27 @@ def test_file_names_and_unknown_precision():
     from hhikit.errors import ConfigError
     from hhikit.perception.tfjs_models import CENTERNET, MOVENET, onnx_file
 
-    assert onnx_file("centernet-512") == "centernet-512.onnx" and "centernet-512-int8.onnx" in CENTERNET.files
-    assert onnx_file("movenet-multipose-256", "int8") in MOVENET.files
+    assert onnx_file("centernet-512") == "centernet-512.onnx" in CENTERNET.files
+    assert onnx_file("centernet-512", "int8") in CENTERNET.extra["int8_files"]
+    assert onnx_file("movenet-multipose-256", "int8") in MOVENET.extra["int8_files"]
     with pytest.raises(ConfigError, match="precision"):
         onnx_file("centernet-512", "fp16")
+
+
+def test_store_without_int8_copies_runs_float_and_asks_for_setup(tmp_path, monkeypatch):
+    """A store set up before the int8 copies existed (version 2) still resolves for the
+    float models; ``precision="int8"`` there says to run ``hhi models setup``, and set-up
+    would convert it again (older version stamp)."""
+    from hhikit.models.setup import SETUP_STAMP, needs_setup
+    from hhikit.models.store import resolve
+    from hhikit.perception.tfjs_models import CENTERNET
+
+    monkeypatch.setenv("HHIKIT_HOME", str(tmp_path))
+    old = tmp_path / "models" / "centernet"
+    old.mkdir(parents=True)
+    for f in CENTERNET.files:
+        (old / f).write_bytes(b"float")
+    (old / SETUP_STAMP).write_text("2")
+    assert resolve("centernet").root == old and needs_setup(CENTERNET)
+    with pytest.raises(ModelUnavailable, match=r"centernet-512-int8\.onnx is missing.*hhi models setup centernet"):
+        get_detector("centernet", precision="int8")
