@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,22 +136,27 @@ def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
         raise ModelUnavailable(f"{NPM_SPEC} has no {card.extra['tfjs']}")
     shapes = [[1, n, n, 3] for n in card.extra["sizes"]] if "sizes" in card.extra else [card.extra.get("input_shape")]
     stems = [f"centernet-{n}" for n in card.extra["sizes"]] if "sizes" in card.extra else [card.files[0][:-5]]
-    calibration = calibration_images()
+    try:
+        calibration: list[Any] | None = calibration_images()
+    except ModelUnavailable as exc:  # int8 copies are optional: the float models must still be made
+        print(f"  skipping the int8 copies: {exc}", file=sys.stderr)
+        calibration = None
     for shape, stem in zip(shapes, stems, strict=True):
         graph = load_graph(src, shape)
         if card.name == "centernet" and shape is not None:
             retarget_centernet(graph, shape[1], shape[2])
         onnx.save(convert(graph, name=card.name), str(out_dir / onnx_file(stem)))
-        # MoveNet: the QLinear operator format fails on one of its shared constants
-        quantize(out_dir / onnx_file(stem), out_dir / onnx_file(stem, "int8"), qdq=card.name != "centernet",
-                 images=calibration)  # fmt: skip
+        if calibration is not None:
+            # MoveNet: the QLinear operator format fails on one of its shared constants
+            quantize(out_dir / onnx_file(stem), out_dir / onnx_file(stem, "int8"), qdq=card.name != "centernet",
+                     images=calibration)  # fmt: skip
     (out_dir / "source.json").write_text(
         json.dumps(
             {
                 "package": NPM_SPEC,
                 "graph": card.extra["tfjs"],
                 "input_shapes": shapes,
-                "files": list(card.files) + list(card.extra["int8_files"]),
+                "files": list(card.files) + (list(card.extra["int8_files"]) if calibration is not None else []),
             }
         )
     )

@@ -136,3 +136,25 @@ def test_store_without_int8_copies_runs_float_and_asks_for_setup(tmp_path, monke
     assert resolve("centernet").root == old and needs_setup(CENTERNET)
     with pytest.raises(ModelUnavailable, match=r"centernet-512-int8\.onnx is missing.*hhi models setup centernet"):
         get_detector("centernet", precision="int8")
+
+
+def test_setup_without_calibration_photos_still_makes_the_float_model(tmp_path, monkeypatch, capsys):
+    """A wheel install has no examples/ folder: the int8 copies are skipped, not the set-up."""
+    import hhikit.perception.int8 as int8
+    from hhikit.perception.tfjs_models import MOVENET, _setup_tfjs
+
+    def no_photos(folder=tmp_path / "no-photos"):
+        return calibration_images(folder)
+
+    monkeypatch.setattr(int8, "calibration_images", no_photos)
+
+    def no_quantize(*args, **kwargs):
+        raise AssertionError("quantize must not run without calibration photos")
+
+    monkeypatch.setattr(int8, "quantize", no_quantize)
+    out = tmp_path / "store"
+    out.mkdir()
+    _setup_tfjs(MOVENET, out)
+    assert (out / "movenet-multipose-256.onnx").is_file()
+    assert not (out / "movenet-multipose-256-int8.onnx").exists()
+    assert "skipping the int8 copies" in capsys.readouterr().err
