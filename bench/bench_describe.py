@@ -116,13 +116,12 @@ def main() -> int:
     images = sorted((WW / "images").glob("*.jpg"))
     images = [p for p in images if p.stem in labels and labels[p.stem].source == "ww"]
     t0 = time.perf_counter()
-    options = {}
-    for kv in args.detector_option:
-        k, _, v = kv.partition("=")
-        try:
-            options[k] = json.loads(v)
-        except json.JSONDecodeError:
-            options[k] = v
+    from hhikit.cli import parse_key_values
+
+    try:
+        options = parse_key_values(args.detector_option)
+    except ValueError as exc:
+        raise SystemExit(f"--detector-option: {exc}") from None
     recs = perceive(images, args.detector, args.refresh, options)
     t_perc = time.perf_counter() - t0
     inter = None

@@ -88,16 +88,12 @@ def one(backend: str, threads: int, options: dict[str, Any], repeat: int) -> dic
 
 
 def _options(items: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--option {item!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except ValueError:
-            out[key] = value
-    return out
+    from hhikit.cli import parse_key_values
+
+    try:
+        return parse_key_values(items)
+    except ValueError as exc:
+        raise SystemExit(f"--option: {exc}") from None
 
 
 def main() -> None:

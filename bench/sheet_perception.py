@@ -12,12 +12,12 @@ positions in sorted file order (tiles keep their position number). Nothing is as
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from hhikit.cli import parse_key_values
 from hhikit.io.draw import PeopleAnnotator
 from hhikit.io.images import read_image
 from hhikit.perception.base import get_detector
@@ -36,15 +36,10 @@ def main() -> None:
     ap.add_argument("--detector-option", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--only", type=int, nargs="*", help="positions (sorted file order) to draw")
     args = ap.parse_args()
-    options = {}
-    for kv in args.detector_option:
-        key, sep, value = kv.partition("=")
-        if not sep:
-            raise SystemExit(f"--detector-option {kv!r}: expected KEY=VALUE")
-        try:
-            options[key] = json.loads(value)
-        except ValueError:
-            options[key] = value
+    try:
+        options = parse_key_values(args.detector_option)
+    except ValueError as exc:
+        raise SystemExit(f"--detector-option: {exc}") from None
     det = get_detector(args.detector, **options)
     paths = sorted(DEV.glob("*.jpg"))
     tiles, two = [], 0

@@ -79,7 +79,7 @@ def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
     from hhikit.pipeline import PipelineConfig
 
     try:
-        detector_options = _key_values(args.detector_option)
+        detector_options = parse_key_values(args.detector_option)
     except ValueError as exc:
         raise ConfigError(f"--detector-option: {exc}") from None
     describer = args.describer
@@ -253,7 +253,9 @@ def add_batch(sub: Any) -> None:
     p.set_defaults(func=run_batch)
 
 
-def _key_values(items: list[str]) -> dict[str, Any]:
+def parse_key_values(items: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they can be);
+    ``ValueError`` for an item without ``=`` or key. Used by the CLI and the bench scripts."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
