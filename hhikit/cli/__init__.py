@@ -1,0 +1,66 @@
+"""The ``hhi`` command. Each subcommand is a thin call into the API.
+
+A subcommand lives in its own module of this package: ``add_<name>(subparsers)`` declares
+its options and sets ``func`` to ``run_<name>(args) -> int``. Adding one is one module and
+one line in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from hhikit import __version__
+from hhikit.cli.analyze import add_analyze
+from hhikit.cli.app import add_app, add_report
+from hhikit.cli.batch import add_batch
+from hhikit.cli.captioner import add_train
+from hhikit.cli.common import _pipeline_config, _print_err, parse_key_values
+from hhikit.cli.eval import add_eval
+from hhikit.cli.interactiveness import add_interactiveness
+from hhikit.cli.models import add_models
+from hhikit.cli.pseudolabel import add_pseudolabel
+from hhikit.cli.video import add_train_video, add_video
+
+__all__ = ["COMMANDS", "_pipeline_config", "build_parser", "main", "parse_key_values"]
+
+COMMANDS: list[Callable[[Any], None]] = [
+    add_analyze,
+    add_models,
+    add_batch,
+    add_pseudolabel,
+    add_eval,
+    add_app,
+    add_report,
+    add_interactiveness,
+    add_video,
+    add_train_video,
+    add_train,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hhi", description="Human-human interactions in images and videos.")
+    parser.add_argument("--version", action="version", version=f"hhikit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        _print_err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`hhi analyze`: people and their interactions in images."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err
+
+if TYPE_CHECKING:
+    pass
+
+
+def add_analyze(sub: Any) -> None:
+    p = sub.add_parser("analyze", help="find people and their interactions in images")
+    p.add_argument("paths", nargs="+", help="image files")
+    p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
+    p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
+    _add_pipeline_options(p)
+    p.set_defaults(func=run_analyze)
+
+
+def _summary(result: Any) -> str:
+    if result.error:
+        return f"{result.path}: ERROR {result.error['type']}: {result.error['message']}"
+    n = len(result.people)
+    lines = [f"{result.path}: {result.width}x{result.height}, {n} {'person' if n == 1 else 'people'}"]
+    for p in result.people:
+        kp = "" if p.keypoints is None else f", {int((p.keypoints[:, 2] >= 0.2).sum())} keypoints"
+        face = ", face" if p.face is not None else ""
+        box = ", ".join(f"{v:.0f}" for v in p.box)
+        lines.append(f"  person #{p.id}: box [{box}] score {p.score:.2f}{kp}{face}")
+    for pr in result.pairs:
+        state = "suppressed" if pr.suppressed else "interacting"
+        lines.append(f"  pair #{pr.a}-#{pr.b}: interactiveness {pr.interactiveness:.2f} ({state})")
+        for it in pr.interactions[:3]:
+            lines.append(f"    {it.text}  {it.score:.2f}  [{'; '.join(it.cues)}]")
+    if result.interactions:
+        lines.append("  image: " + " | ".join(f"{i.text} ({i.score:.2f})" for i in result.interactions[:3]))
+    t = sum(result.timings.values())
+    lines.append(
+        f"  time {t * 1000:.0f} ms (" + ", ".join(f"{k} {v * 1000:.0f}" for k, v in result.timings.items()) + ")"
+    )
+    return "\n".join(lines)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from hhikit.batch.worker import load_plugins
+    from hhikit.errors import HHIError
+    from hhikit.io.draw import annotate, save_png
+    from hhikit.io.images import read_image
+    from hhikit.pipeline import Pipeline
+    from hhikit.types import dumps
+
+    try:
+        load_plugins(args.plugin)
+        pipe = Pipeline(_pipeline_config(args))
+    except (HHIError, ValueError) as exc:
+        _print_err(str(exc))
+        return 2
+    failed = 0
+    for path in args.paths:
+        result = pipe.analyze(path)
+        failed += result.error is not None
+        if args.json:
+            print(dumps(result), flush=True)
+        else:
+            print(_summary(result), flush=True)
+        if args.out and result.error is None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            stem = Path(path).stem
+            from hhikit.io.atomic import atomic_write_text
+
+            atomic_write_text(args.out / f"{stem}.json", dumps(result) + "\n")
+            save_png(str(args.out / f"{stem}.png"), annotate(read_image(path), result))
+            if not args.json:
+                print(f"  wrote {args.out / (stem + '.json')} and {args.out / (stem + '.png')}")
+    if failed and not args.json:
+        _print_err(f"{failed} of {len(args.paths)} inputs failed")
+    return 1 if failed else 0

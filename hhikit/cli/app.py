@@ -1,0 +1,59 @@
+"""`hhi app` (web demo) and `hhi report` (HTML page of results)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hhikit.cli.common import _print_err
+
+if TYPE_CHECKING:
+    pass
+
+
+def add_app(sub: Any) -> None:
+    p = sub.add_parser("app", help="start the web demo (Streamlit) on this machine")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit")
+    p.set_defaults(func=run_app)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from hhikit.app.server import start_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _print_err(f"warning: binding to {args.host}: the demo is reachable from other machines")
+    print(f"hhikit demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    proc = start_app(args.host, args.port, args.max_upload_mb)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 130
+
+
+def add_report(sub: Any) -> None:
+    p = sub.add_parser("report", help="render results (JSON Lines) as a self-contained HTML page")
+    p.add_argument("results", type=Path, help="JSON Lines of hhikit records")
+    p.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--title", default="hhikit report")
+    p.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from hhikit.io.report import write_report
+    from hhikit.types import read_jsonl
+
+    if not args.results.is_file():
+        _print_err(f"{args.results}: no such file")
+        return 2
+    try:
+        out = write_report(read_jsonl(args.results), args.out, args.title)
+    except (ValueError, KeyError) as exc:
+        _print_err(f"{args.results}: not a file of hhikit records ({exc})")
+        return 2
+    print(f"wrote {out}")
+    return 0
