@@ -42,6 +42,10 @@ class PipelineConfig:
     interactiveness: str | None = None
     interactiveness_options: dict[str, Any] = field(default_factory=dict)
     nis_threshold: float | None = None
+    # HOI triplets (person x detected object): None = the default model when it is available,
+    # "" = off, else a registered HOI model name (``hhikit.hoi.models``).
+    hoi: str | None = None
+    hoi_options: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
         """Cheap checks of every option, without loading a model: unknown backend names, a
@@ -90,6 +94,9 @@ class Pipeline:
         if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
             self.stages.append(("objects", self._objects))
         self.stages.append(("pairs", self._pairs))
+        self.hoi_model = self._hoi_model() if any(n == "objects" for n, _ in self.stages) else None
+        if self.hoi_model is not None:
+            self.stages.append(("hoi", self._hoi))
         self.describer = None
         if self.config.describer and self.config.describer != "none":
             from hhikit.describe import get_describer
@@ -106,6 +113,25 @@ class Pipeline:
 
     def _pairs(self, image: np.ndarray, result: ImageResult) -> None:
         result.pairs = build_pairs(result.people, self.interactiveness, self.config.nis_threshold)
+
+    def _hoi_model(self) -> Any:
+        """The HOI model; the default is skipped quietly when its weights are missing."""
+        if self.config.hoi == "":
+            return None
+        from hhikit.errors import ModelUnavailable
+        from hhikit.hoi.models import get_hoi_model
+
+        try:
+            return get_hoi_model(self.config.hoi, **self.config.hoi_options)
+        except ModelUnavailable:
+            if self.config.hoi is None:
+                return None
+            raise
+
+    def _hoi(self, image: np.ndarray, result: ImageResult) -> None:
+        from hhikit.hoi.image import detect_hois
+
+        result.hois = detect_hois(result.people, result.objects, self.hoi_model)
 
     def _describe(self, image: np.ndarray, result: ImageResult) -> None:
         assert self.describer is not None

@@ -165,6 +165,41 @@ class DetectedObject:
 
 
 @dataclass
+class HOI:
+    """A scored human-object interaction triplet (TIN): person ``person`` (an id into
+    ``ImageResult.people``) does ``verb`` to object ``object`` (an index into
+    ``ImageResult.objects``); ``hoi`` is the class index of the model's classes (``label``,
+    e.g. V-COCO's ``kick obj``), ``score`` the final score after LIS and NIS,
+    ``interactiveness`` the pair's discriminator score and ``suppressed`` its NIS state."""
+
+    person: int
+    object: int
+    hoi: int
+    label: str
+    verb: str
+    object_name: str
+    score: float
+    interactiveness: float = 0.0
+    suppressed: bool = False
+    cues: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": int(self.person), "object": int(self.object), "hoi": int(self.hoi), "label": self.label,
+                "verb": self.verb, "object_name": self.object_name, "score": _f(self.score),
+                "interactiveness": _f(self.interactiveness), "suppressed": bool(self.suppressed),
+                "cues": list(self.cues)}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HOI:
+        return cls(
+            person=int(d["person"]), object=int(d["object"]), hoi=int(d.get("hoi", -1)), label=str(d.get("label", "")),
+            verb=str(d.get("verb", "")), object_name=str(d.get("object_name", "")), score=float(d.get("score", 0.0)),
+            interactiveness=float(d.get("interactiveness", 0.0)), suppressed=bool(d.get("suppressed", False)),
+            cues=[str(c) for c in d.get("cues", [])],
+        )  # fmt: skip
+
+
+@dataclass
 class ImageResult:
     """Everything hhikit found in one image."""
 
@@ -178,6 +213,7 @@ class ImageResult:
     error: dict[str, str] | None = None
     objects: list[DetectedObject] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    hois: list[HOI] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -197,13 +233,27 @@ class ImageResult:
         }
         if self.objects:
             d["objects"] = [o.to_dict() for o in self.objects]
+        if self.hois:
+            d["hois"] = [h.to_dict() for h in self.hois]
         d.update(self.extra)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ImageResult:
         _check_schema(d)
-        known = {"schema", "path", "width", "height", "people", "pairs", "interactions", "timings", "error", "objects"}
+        known = {
+            "schema",
+            "path",
+            "width",
+            "height",
+            "people",
+            "pairs",
+            "interactions",
+            "timings",
+            "error",
+            "objects",
+            "hois",
+        }
         return cls(
             path=str(d["path"]),
             width=int(d.get("width", 0)),
@@ -214,6 +264,7 @@ class ImageResult:
             timings={k: float(v) for k, v in d.get("timings", {}).items()},
             error=d.get("error"),
             objects=[DetectedObject.from_dict(o) for o in d.get("objects", [])],
+            hois=[HOI.from_dict(h) for h in d.get("hois", [])],
             extra={k: v for k, v in d.items() if k not in known},
         )
 

@@ -36,6 +36,14 @@ def _summary(result: Any) -> str:
         lines.append(f"  pair #{pr.a}-#{pr.b}: interactiveness {pr.interactiveness:.2f} ({state})")
         for it in pr.interactions[:3]:
             lines.append(f"    {it.text}  {it.score:.2f}  [{'; '.join(it.cues)}]")
+    for h in result.hois[:12]:
+        state = "NIS suppressed" if h.suppressed else f"score {h.score:.2f}"
+        lines.append(
+            f"  hoi: person #{h.person} {h.label} -> {h.object_name} #{h.object} ({state}, "
+            f"interactiveness {h.interactiveness:.2f}) [{'; '.join(h.cues)}]"
+        )
+    if len(result.hois) > 12:
+        lines.append(f"  ... {len(result.hois) - 12} more HOI triplets in the JSON record")
     if result.interactions:
         lines.append("  image: " + " | ".join(f"{i.text} ({i.score:.2f})" for i in result.interactions[:3]))
     t = sum(result.timings.values())

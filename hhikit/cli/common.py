@@ -67,6 +67,14 @@ def _add_pipeline_options(p: Any) -> None:
         help="suppress pairs below this interactiveness, in [0, 1] (default: the model's, 95%% recall on V-COCO val)",
     )
     p.add_argument(
+        "--hoi",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="HOI triplets of each person with each detected object (default: on when the HOI model is available)",
+    )
+    p.add_argument("--hoi-model", default=None, help="HOI model: tin-spatial (default, packaged) or tin")
+    p.add_argument("--hoi-weights", type=Path, default=None, help="weights file of the HOI model")
+    p.add_argument(
         "--plugin",
         action="append",
         default=[],
@@ -97,4 +105,6 @@ def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         interactiveness=args.interactiveness,
         interactiveness_options={"weights": weights} if weights else {},
         nis_threshold=args.nis_threshold,
+        hoi="" if getattr(args, "hoi", None) is False else getattr(args, "hoi_model", None),
+        hoi_options={"weights": args.hoi_weights} if getattr(args, "hoi_weights", None) else {},
     )

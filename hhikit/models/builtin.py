@@ -10,4 +10,5 @@ CARD_MODULES: list[str] = [
     "hhikit.eval.cards",
     "hhikit.perception.tfjs_models",
     "hhikit.video.models",
+    "hhikit.hoi.models",
 ]

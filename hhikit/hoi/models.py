@@ -1,0 +1,89 @@
+"""HOI model backends: a registry, the packaged offline model and its card.
+
+``get_hoi_model(name, **options)``; ``tin-spatial`` (default) loads the packaged V-COCO
+weights, or ``weights=PATH`` from ``hhi train hoi-spatial``; ``tin`` loads a full TIN
+network checkpoint from ``hhi train hoi`` (``hhikit.hoi.tin_net``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hhikit.errors import ModelUnavailable
+from hhikit.models.card import ModelCard, register_model
+from hhikit.registry import Registry
+
+BACKEND_MODULES: list[str] = ["hhikit.hoi.models"]
+DEFAULT_HOI = "tin-spatial"
+_MODELS = Registry("HOI model", BACKEND_MODULES)
+register_hoi_model = _MODELS.register
+available_hoi_models = _MODELS.names
+
+SPATIAL_FILE = "hoi_spatial_vcoco.pt"
+SPATIAL_CARD = ModelCard(
+    name="hoi-tin-spatial-vcoco",
+    task="hoi",
+    source_kind="package",
+    source="module:hhikit/models/weights",
+    files=(SPATIAL_FILE,),
+    licence="Apache-2.0 (weights trained by hhikit on V-COCO annotations, CC BY 4.0)",
+    size_mb=3.7,
+    obtain="ships with hhikit; rebuild with `hhi train hoi-spatial --vcoco instances_vcoco_train.json "
+    "instances_vcoco_val.json --out hhikit/models/weights/hoi_spatial_vcoco.pt`",
+    description=(
+        "TIN's spatial stream and interactiveness discriminator on TIN's 64x64 interaction patterns "
+        "(no pose in V-COCO boxes: TIN's 0.05 fill), plus the COCO-80 object and box-pair geometry; "
+        "24 V-COCO action-role classes. Trained on V-COCO train box annotations, epoch selected on V-COCO val "
+        "(role AP scenario 1, oracle boxes). Figures in docs/pairs.md (HOI detection)."
+    ),
+    default=True,
+)
+
+
+def _weights_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "models" / "weights"
+
+
+def _smoke(model: Any) -> str:
+    p, b = model.predict([[0, 0, 100, 200]], [[40, 150, 90, 200]], [32])
+    top = int(p[0].argmax())
+    return f"person + sports ball below: top class {model.classes[top]} {p[0, top]:.2f}, interactive {b[0, 0]:.2f}"
+
+
+@register_model(SPATIAL_CARD, smoke=_smoke)
+def build_spatial_card(resolved: Any, **_: Any) -> Any:
+    from hhikit.hoi.spatial import HOISpatialModel
+
+    return HOISpatialModel.load(resolved.path(SPATIAL_FILE))
+
+
+@register_hoi_model("tin-spatial")
+def tin_spatial(weights: str | Path | None = None) -> Any:
+    """The offline HOI model: packaged V-COCO weights, or ``weights=PATH``."""
+    from hhikit.hoi.spatial import HOISpatialModel
+
+    if weights is not None:
+        return HOISpatialModel.load(weights)
+    path = _weights_dir() / SPATIAL_FILE
+    if not path.is_file():
+        raise ModelUnavailable(f"{SPATIAL_CARD.name}: packaged weights missing ({path}); {SPATIAL_CARD.obtain}")
+    return HOISpatialModel.load(path)
+
+
+@register_hoi_model("tin")
+def tin_full(weights: str | Path | None = None, backbone: str | Path | None = None) -> Any:
+    """The full TIN network from a checkpoint of ``hhi train hoi`` (needs images)."""
+    from hhikit.hoi.tin_net import TINModel
+
+    if weights is None:
+        raise ModelUnavailable(
+            "the full TIN network has no packaged weights (V-COCO/HICO-DET images are not here); "
+            "train it with `hhi train hoi --vcoco FILE --images DIR --backbone RESNET_DIR --out PATH`"
+        )
+    return TINModel.load(weights, backbone)
+
+
+def get_hoi_model(name: str | None = None, **options: Any) -> Any:
+    """Build a registered HOI model by name (``None`` gives the default)."""
+    return _MODELS.build(name or DEFAULT_HOI, **options)
