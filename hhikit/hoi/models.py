@@ -14,9 +14,8 @@ from hhikit.errors import ModelUnavailable
 from hhikit.models.card import ModelCard, register_model
 from hhikit.registry import Registry
 
-BACKEND_MODULES: list[str] = ["hhikit.hoi.models"]
 DEFAULT_HOI = "tin-spatial"
-_MODELS = Registry("HOI model", BACKEND_MODULES)
+_MODELS = Registry("hoi", "HOI model")
 register_hoi_model = _MODELS.register
 available_hoi_models = _MODELS.names
 
