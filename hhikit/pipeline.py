@@ -46,6 +46,10 @@ class PipelineConfig:
     # "" = off, else a registered HOI model name (``hhikit.hoi.models``).
     hoi: str | None = None
     hoi_options: dict[str, Any] = field(default_factory=dict)
+    # TIN scores low-grade detections too (LIS weighs them down): objects from this score
+    # up are paired with the people; those below the context threshold are appended to
+    # ``objects`` after the describer ran, so the describer's context is unchanged.
+    hoi_object_threshold: float = 0.2
 
     def check(self) -> None:
         """Cheap checks of every option, without loading a model: unknown backend names, a
@@ -69,6 +73,13 @@ class PipelineConfig:
         weights = self.interactiveness_options.get("weights")
         if self.interactiveness != "" and weights is not None and not Path(weights).is_file():
             raise ConfigError(f"{weights}: interactiveness weights file not found")
+        if self.hoi:
+            from hhikit.hoi.models import available_hoi_models
+
+            known("HOI model", self.hoi, available_hoi_models())
+        hw = self.hoi_options.get("weights")
+        if self.hoi != "" and hw is not None and not Path(hw).is_file():
+            raise ConfigError(f"{hw}: HOI model weights file not found")
         t = self.nis_threshold
         if t is not None and not (isinstance(t, int | float) and not math.isnan(t) and 0.0 <= t <= 1.0):
             raise ConfigError(f"NIS threshold must be a number in [0, 1], got {t!r}")
@@ -94,15 +105,15 @@ class Pipeline:
         if self.config.objects and callable(getattr(self.detector, "detect_objects", None)):
             self.stages.append(("objects", self._objects))
         self.stages.append(("pairs", self._pairs))
-        self.hoi_model = self._hoi_model() if any(n == "objects" for n, _ in self.stages) else None
-        if self.hoi_model is not None:
-            self.stages.append(("hoi", self._hoi))
         self.describer = None
         if self.config.describer and self.config.describer != "none":
             from hhikit.describe import get_describer
 
             self.describer = get_describer(self.config.describer, **self.config.describer_options)
             self.stages.append(("describe", self._describe))
+        self.hoi_model = self._hoi_model() if any(n == "objects" for n, _ in self.stages) else None
+        if self.hoi_model is not None:
+            self.stages.append(("hoi", self._hoi))
 
     def _people(self, image: np.ndarray, result: ImageResult) -> None:
         result.people = sort_and_number(self.detector.detect(image))
@@ -129,8 +140,13 @@ class Pipeline:
             raise
 
     def _hoi(self, image: np.ndarray, result: ImageResult) -> None:
-        from hhikit.hoi.image import detect_hois
+        import inspect
 
+        from hhikit.hoi.image import detect_hois, merge_objects
+
+        if "threshold" in inspect.signature(self.detector.detect_objects).parameters:
+            low = self.detector.detect_objects(image, threshold=self.config.hoi_object_threshold)
+            result.objects = merge_objects(result.objects, low)
         result.hois = detect_hois(result.people, result.objects, self.hoi_model)
 
     def _describe(self, image: np.ndarray, result: ImageResult) -> None:

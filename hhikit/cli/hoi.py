@@ -74,19 +74,25 @@ def run_hoi_predict(args: argparse.Namespace) -> int:
             loader = "vcoco" if args.vcoco else "hicodet"
             train = concat_pairs([load_hoi_pairs(**{loader: f}, mode="all") for f in args.prior_from])
             scores = prior_scores(train, pairs)
-            n_sup = 0
+            n_sup, inter_ap = 0, None
         else:
             from hhikit.hoi.models import get_hoi_model
 
             model = get_hoi_model(args.model, **({"weights": args.weights} if args.weights else {}))
-            scores, _, mask = model_scores(model, pairs, nis=not args.no_nis)
+            from hhikit.eval.ap import average_precision
+
+            scores, p_bin, mask = model_scores(model, pairs, nis=not args.no_nis)
             n_sup = int(mask.sum())
+            inter_ap = average_precision(pairs.interactive, p_bin[:, 0]) if pairs.interactive.any() else None
         n = write_hoi_predictions(rows_from_scores(pairs, scores), args.out)
     except (HHIError, ValueError) as exc:
         _print_err(str(exc))
         return 1
     print(f"{n} detections ({len(pairs)} ground-truth box pairs x {scores.shape[1]} classes, "
           f"{n_sup} pairs suppressed by NIS; oracle-detection setting) -> {args.out}")  # fmt: skip
+    if inter_ap is not None:
+        print(f"interactiveness AP of the discriminator on these {len(pairs)} pairs "
+              f"({pairs.interactive.mean():.1%} interactive): {inter_ap:.4f}")  # fmt: skip
     return 0
 
 

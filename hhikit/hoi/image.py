@@ -33,6 +33,19 @@ def _where(box_h: np.ndarray, box_o: np.ndarray) -> str:
     return f"object {gap:.1f} mean box heights away"
 
 
+def merge_objects(objects: Sequence[DetectedObject], more: Sequence[DetectedObject]) -> list[DetectedObject]:
+    """``objects`` then every object of ``more`` not already among them (same label and box),
+    so indices into ``objects`` stay valid."""
+    out = list(objects)
+    seen = [(o.label, np.asarray(o.box, np.float32)) for o in out]
+    for o in more:
+        b = np.asarray(o.box, np.float32)
+        if not any(lab == o.label and np.allclose(b, sb, atol=0.5) for lab, sb in seen):
+            out.append(o)
+            seen.append((o.label, b))
+    return out
+
+
 def split_label(label: str) -> tuple[str, str]:
     """``"kick obj"`` -> ``("kick", "obj")``; ``"ride horse"`` -> ``("ride", "horse")``."""
     verb, _, rest = label.partition(" ")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hhikit.errors import ModelUnavailable
+from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.models.card import ModelCard, register_model
+from hhikit.pairs.interactiveness import register_interactiveness
 from hhikit.registry import Registry
 
 DEFAULT_HOI = "tin-spatial"
@@ -86,3 +87,42 @@ def tin_full(weights: str | Path | None = None, backbone: str | Path | None = No
 def get_hoi_model(name: str | None = None, **options: Any) -> Any:
     """Build a registered HOI model by name (``None`` gives the default)."""
     return _MODELS.build(name or DEFAULT_HOI, **options)
+
+
+class HOIDiscriminatorInteractiveness:
+    """The HOI model's interactiveness discriminator as a pair interactiveness model:
+    ``P(interactive)`` of (a as the human, b as an object of class ``object_class``), averaged
+    with the swapped order so an unordered pair of people scores the same either way.
+    ``threshold`` is TIN's HICO-DET NIS bound on ``P(interactive)`` for person objects (0.05;
+    TIN also asks ``P(not) > 0.85``, which a single threshold cannot say)."""
+
+    name = "tin-hoi"
+
+    def __init__(self, model: Any, object_class: str = "person", threshold: float = 0.05) -> None:
+        from hhikit.hoi.data import COCO80_INDEX
+
+        if object_class not in COCO80_INDEX:
+            raise ConfigError(f"unknown COCO-80 object class {object_class!r}")
+        self.model = model
+        self.obj = COCO80_INDEX[object_class]
+        self.threshold = float(threshold)
+
+    def score(self, boxes_a: Any, boxes_b: Any, keypoints_a: Any = None, keypoints_b: Any = None) -> Any:
+        import numpy as np
+
+        a = np.asarray(boxes_a, np.float64).reshape(-1, 4)
+        b = np.asarray(boxes_b, np.float64).reshape(-1, 4)
+        if len(a) == 0:
+            return np.zeros(0, np.float32)
+        obj = np.full(len(a), self.obj)
+        p1 = self.model.predict(a, b, obj)[1][:, 0]
+        p2 = self.model.predict(b, a, obj)[1][:, 0]
+        return ((p1 + p2) / 2).astype(np.float32)
+
+
+@register_interactiveness("tin-hoi")
+def tin_hoi_interactiveness(
+    weights: str | Path | None = None, object_class: str = "person", threshold: float = 0.05
+) -> HOIDiscriminatorInteractiveness:
+    """The packaged HOI model's discriminator scoring pairs (of people, by default)."""
+    return HOIDiscriminatorInteractiveness(tin_spatial(weights), object_class, threshold)

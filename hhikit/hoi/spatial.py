@@ -10,7 +10,11 @@ Layers keep TIN's names and shapes (``hhikit.hoi.tin_net`` has the full network)
 - context (hhikit's addition, standing in for the appearance streams): a one-hot COCO-80
   object category and the standardised box-pair features (``BOX_FEATURES``);
 - HOI head ``Concat_SHsp`` - ``fc7_SHsp`` - ``cls_score_sp`` (TIN: fc7_H + sp; here
-  context + sp), discriminator ``fc8_binary_1`` - ``fc9_binary`` - ``cls_score_binary``
+  context + sp), plus hhikit's ``cls_score_context``, a linear path from the context to the
+  HOI logits, initialised at the training split's class frequencies per object category
+  (``init_context_prior``; without it the object category, the strongest cue here, is learnt
+  too slowly: V-COCO val role AP 0.19 after two epochs against 0.58 for the object prior),
+  discriminator ``fc8_binary_1`` - ``fc9_binary`` - ``cls_score_binary``
   (sp + pose + context), ReLU and dropout 0.5 after every hidden layer, as in TIN.
 
 Loss as in TIN: sigmoid cross-entropy on logits multiplied by class weights ``ln(N / n_c)``
@@ -55,6 +59,7 @@ def build_spatial_net(n_classes: int, n_context: int, width: int = 1024, dropout
             self.Concat_SHsp = nn.Linear(SP_FLAT + n_context, width)
             self.fc7_SHsp = nn.Linear(width, width)
             self.cls_score_sp = nn.Linear(width, n_classes)
+            self.cls_score_context = nn.Linear(n_context, n_classes)  # hhikit: direct object/geometry path
             self.fc8_binary_1 = nn.Linear(SP_FLAT + POSE_FLAT + n_context, width)
             self.fc9_binary = nn.Linear(width, width)
             self.cls_score_binary = nn.Linear(width, 2)
@@ -69,7 +74,7 @@ def build_spatial_net(n_classes: int, n_context: int, width: int = 1024, dropout
             h = self.drop(F.relu(self.fc7_SHsp(h)))
             b = self.drop(F.relu(self.fc8_binary_1(torch.cat([sp, pose, context], 1))))
             b = self.drop(F.relu(self.fc9_binary(b)))
-            return self.cls_score_sp(h), self.cls_score_binary(b)
+            return self.cls_score_sp(h) + self.cls_score_context(context), self.cls_score_binary(b)
 
     return HOISpatialNet()
 
@@ -171,6 +176,23 @@ class HOISpatialModel:
                    s.get("meta"))  # fmt: skip
 
 
+def init_context_prior(net: Any, train: HOIPairs, w_hoi: np.ndarray, smoothing: float = 0.5) -> None:
+    """Start the context path at the training prior: the object one-hot's weight for class
+    ``c`` is ``logit(P(c | object)) / w_c``, so that ``sigmoid(w_c * logit)``, what TIN's
+    weighted loss fits, equals the class frequency of that object category (hhikit's;
+    Adam at lr 1e-3 moves a weight ~1e-3 a step, far too slow to learn logits of -5)."""
+    import torch
+
+    from hhikit.hoi.predict import prior_table
+
+    p = np.clip(prior_table(train, smoothing), 1e-4, 1 - 1e-4)
+    z = np.log(p / (1 - p)) / np.maximum(w_hoi, 1e-3)[None, :]  # (80, C)
+    with torch.no_grad():
+        net.cls_score_context.weight.zero_()
+        net.cls_score_context.bias.zero_()
+        net.cls_score_context.weight[:, : len(COCO80)] = torch.from_numpy(z.T.astype(np.float32))
+
+
 def hoi_loss(torch: Any, logits: Any, binary_logits: Any, labels: Any, inter: Any, w_hoi: Any, w_bin: Any) -> Any:
     """TIN's loss: mean sigmoid cross-entropy of weighted logits, HOI classes + discriminator."""
     f = torch.nn.functional.binary_cross_entropy_with_logits
@@ -184,6 +206,7 @@ def train_spatial(
     select: Any = None,
     history: list[dict[str, float]] | None = None,
     progress: Any = None,
+    save_best: str | Path | None = None,
 ) -> HOISpatialModel:
     """Train on ``train`` (every human x object combination; annotated classes are targets).
 
@@ -209,6 +232,7 @@ def train_spatial(
     w_hoi = torch.from_numpy(class_weights(y.sum(0), n))
     w_bin = torch.from_numpy(class_weights([inter.sum(), n - inter.sum()], n))
     net = build_spatial_net(y.shape[1], ctx.shape[1], cfg.width)
+    init_context_prior(net, train, w_hoi.numpy())
     meta = {"pose": False}  # box annotations only: TIN's no-pose fill in training
     model = HOISpatialModel(net, train.dataset, train.classes, mean, std, cfg.width, train.no_interaction, meta)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -235,6 +259,9 @@ def train_spatial(
                 rec["select"] = float(select(model))
                 if best is None or rec["select"] > best[0]:
                     best = (rec["select"], copy.deepcopy(net.state_dict()), epoch + 1)
+                    if save_best is not None:  # the best so far is on disk if a long run stops
+                        model.meta.update(selected_epoch=epoch + 1, selected_value=rec["select"])
+                        model.save(save_best)
             if history is not None:
                 history.append(rec)
             if progress is not None:

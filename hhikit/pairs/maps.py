@@ -1,17 +1,19 @@
-"""TIN's two pair inputs: the spatial map and the pose map, in the pair's union frame.
+"""hhikit's two-person pair maps: a spatial map and a pose map, in the pair's union frame.
 
-The union frame is the smallest box holding both people, stretched to ``size x size``
-(64 by default; the aspect ratio is not kept, as in the interaction patterns of iCAN and
-TIN, so that every pair fills the map; the aspect ratio is a separate geometry value).
+This is hhikit's variant for human-human pairs, **not** TIN's pattern (TIN's exact
+(human, object) pattern is ``hhikit.pairs.tin_maps``: aspect kept, one pose channel, 17
+limbs with a neck joint, 0.05 fill). Here the union frame is the smallest box holding both
+people, stretched to ``size x size`` (64 by default; the aspect ratio is not kept, so every
+pair fills the map; the aspect ratio is a separate geometry value), and both people get a
+channel of their own, so neither plays "the object".
 
 - ``spatial_map``: ``(2, S, S)`` float32; channel 0 is person a's box, channel 1 person b's.
   Each cell holds the fraction of its area covered by the box (1 inside, 0 outside,
   fractional on the edges), so small boxes do not vanish.
 - ``pose_map``: ``(2, S, S)`` float32; channel 0 is person a's skeleton, channel 1 person b's,
-  each limb of COCO-17 drawn as a line with its own intensity (``LIMB_INTENSITY``, from 0.15
-  for the first limb to 0.95 for the last), so a network can tell an arm from a leg.
-  Limbs with an end below ``min_score`` are not drawn; a person without keypoints gives an
-  all-zero channel.
+  16 COCO-17 limbs (no neck joint) each drawn as a line with its own intensity
+  (``LIMB_INTENSITY``, from 0.15 for the first limb to 0.95 for the last). Limbs with an end
+  below ``min_score`` are not drawn; a person without keypoints gives an all-zero channel.
 """
 
 from __future__ import annotations

@@ -270,8 +270,8 @@ class FusionDetector:
             return [(np.asarray(b, np.float32).reshape(4), float(s)) for b, s in self.faces.detect_faces(image)]
         return _face_boxes(self.faces.detect(image))
 
-    def detect_objects(self, image: np.ndarray) -> list[DetectedObject]:
-        return self.centernet.detect_objects(check_image(image))
+    def detect_objects(self, image: np.ndarray, threshold: float | None = None) -> list[DetectedObject]:
+        return self.centernet.detect_objects(check_image(image), threshold)
 
 
 def _optional(name: str) -> Any | None:

@@ -187,11 +187,12 @@ class CenterNetDetector:
         rows = self.people_rows(image)
         return sort_and_number([Person(0, r[:4], float(r[4]), sources=["centernet"]) for r in rows])
 
-    def detect_objects(self, image: np.ndarray) -> list[DetectedObject]:
+    def detect_objects(self, image: np.ndarray, threshold: float | None = None) -> list[DetectedObject]:
+        """Objects scoring at least ``threshold`` (default: ``object_threshold``)."""
         rows = self.raw(image)
         if not self.include_people_in_objects:
             rows = rows[rows[:, 5] != 0]
-        rows = self._pick(rows, self.object_threshold)
+        rows = self._pick(rows, self.object_threshold if threshold is None else float(threshold))
         return [DetectedObject(COCO80[int(r[5])], r[:4], float(r[4])) for r in rows if 0 <= int(r[5]) < 80]
 
 

@@ -73,7 +73,7 @@ def train_hoi_spatial(
             raise ConfigError("V-COCO needs a training file and a validation file (the last one) for selection")
         train = concat_pairs([load_vcoco_pairs(p) for p in vcoco[:-1]])
         val = load_vcoco_pairs(vcoco[-1])
-        model = train_spatial(train, cfg, lambda m: vcoco_role_ap(m, val, vcoco[-1]), history, progress)
+        model = train_spatial(train, cfg, lambda m: vcoco_role_ap(m, val, vcoco[-1]), history, progress, out)
         selection = {"data": "V-COCO", "selected_on": str(vcoco[-1]), "metric": "role AP scenario 1 (oracle boxes)"}
     else:
         pairs = concat_pairs([load_hicodet_hoi_pairs(p) for p in hicodet])
@@ -81,7 +81,7 @@ def train_hoi_spatial(
         if held.all() or not held.any():
             held = np.arange(len(pairs)) % 5 == 0  # tiny files: every fifth pair
         train, val = pairs.subset(~held), pairs.subset(held)
-        model = train_spatial(train, cfg, lambda m: pair_map(m, val), history, progress)
+        model = train_spatial(train, cfg, lambda m: pair_map(m, val), history, progress, out)
         selection = {"data": "HICO-DET", "selected_on": "20% of the training images", "metric": "pair mAP"}
     rep: dict[str, Any] = {
         **selection,
