@@ -17,6 +17,9 @@ def add_analyze(sub: Any) -> None:
     p.add_argument("paths", nargs="+", help="image files")
     p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
     p.add_argument("--out", type=Path, help="write <stem>.json and an annotated <stem>.png per image here")
+    p.add_argument(
+        "--hoi-out", type=Path, help="write the HOI triplets (NIS-kept) as `hhi eval hoi` predictions (JSON Lines)"
+    )
     _add_pipeline_options(p)
     p.set_defaults(func=run_analyze)
 
@@ -68,8 +71,13 @@ def run_analyze(args: argparse.Namespace) -> int:
         _print_err(str(exc))
         return 2
     failed = 0
+    hoi_rows_all: list[dict[str, Any]] = []
     for path in args.paths:
         result = pipe.analyze(path)
+        if args.hoi_out is not None:
+            from hhikit.hoi.image import hoi_rows
+
+            hoi_rows_all += hoi_rows(result)
         failed += result.error is not None
         if args.json:
             print(dumps(result), flush=True)
@@ -84,6 +92,12 @@ def run_analyze(args: argparse.Namespace) -> int:
             save_png(str(args.out / f"{stem}.png"), annotate(read_image(path), result))
             if not args.json:
                 print(f"  wrote {args.out / (stem + '.json')} and {args.out / (stem + '.png')}")
+    if args.hoi_out is not None:
+        from hhikit.eval.hoi import write_hoi_predictions
+
+        n = write_hoi_predictions(hoi_rows_all, args.hoi_out)
+        if not args.json:
+            print(f"wrote {n} HOI detections to {args.hoi_out}")
     if failed and not args.json:
         _print_err(f"{failed} of {len(args.paths)} inputs failed")
     return 1 if failed else 0

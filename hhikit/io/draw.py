@@ -172,43 +172,48 @@ class PairAnnotator:
 
 
 class HOIAnnotator:
-    """HOI triplets: each object box, and an arrow from the person to the object labelled
-    with the best class of the pair (``kick obj 0.83``); suppressed pairs (NIS) dashed and
-    grey, drawn only with ``show_suppressed``."""
+    """HOI triplets: for each person its ``per_person`` best triplets (distinct objects), an
+    arrow from the person to the object's box labelled ``verb object score``; pairs that NIS
+    suppressed are left out unless ``show_suppressed`` (then dashed and grey)."""
 
-    def __init__(self, per_pair: int = 1, show_suppressed: bool = False) -> None:
-        self.per_pair = per_pair
+    def __init__(self, per_person: int = 1, show_suppressed: bool = False) -> None:
+        self.per_person = per_person
         self.show_suppressed = show_suppressed
+
+    def _chosen(self, result: ImageResult) -> list[Any]:
+        people = {p.id for p in result.people}
+        picked: list[Any] = []
+        count: dict[int, int] = {}
+        used: set[tuple[int, int]] = set()
+        for h in sorted(result.hois, key=lambda x: (x.suppressed, -x.score)):
+            if h.person not in people or not 0 <= h.object < len(result.objects):
+                continue
+            if (h.suppressed and not self.show_suppressed) or (h.person, h.object) in used:
+                continue
+            if count.get(h.person, 0) >= self.per_person:
+                continue
+            count[h.person] = count.get(h.person, 0) + 1
+            used.add((h.person, h.object))
+            picked.append(h)
+        return picked
 
     def annotate(self, image: np.ndarray, result: ImageResult) -> np.ndarray:
         out = image.copy()
         s = _scale(out)
         th = max(1, int(round(2 * s)))
         people = {p.id: p for p in result.people}
-        shown: dict[tuple[int, int], int] = {}
-        drawn_obj: set[int] = set()
-        for h in sorted(result.hois, key=lambda x: (not x.suppressed, x.score)):
-            if h.person not in people or not 0 <= h.object < len(result.objects):
-                continue
-            if h.suppressed and not self.show_suppressed:
-                continue
-            key = (h.person, h.object)
-            if shown.get(key, 0) >= self.per_pair:
-                continue
-            shown[key] = shown.get(key, 0) + 1
+        for h in reversed(self._chosen(result)):  # best drawn last, on top
             ob = result.objects[h.object]
             x1, y1, x2, y2 = (int(v) for v in ob.box)
             c = (150, 150, 150) if h.suppressed else (255, 140, 0)
-            if h.object not in drawn_obj:
-                cv2.rectangle(out, (x1, y1), (x2, y2), c, th)
-                drawn_obj.add(h.object)
+            cv2.rectangle(out, (x1, y1), (x2, y2), c, th)
             pa = _anchor(people[h.person], 0.2)
             pb = ((x1 + x2) // 2, (y1 + y2) // 2)
             if h.suppressed:
                 _dashed_line(out, pa, pb, c, th, max(6, int(8 * s)))
             else:
                 cv2.arrowedLine(out, pa, pb, c, th, cv2.LINE_AA, tipLength=0.08)
-            text = f"{h.verb} {h.object_name} {h.score:.2f}" + (" NIS" if h.suppressed else "")
+            text = f"#{h.person} {h.verb} {h.object_name} {h.score:.2f}" + (" NIS" if h.suppressed else "")
             mid = ((pa[0] + 2 * pb[0]) // 3, (pa[1] + 2 * pb[1]) // 3)
             _label(out, text, mid, c, 0.42 * s)
         return out
