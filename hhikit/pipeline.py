@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from hhikit.errors import ConfigError, HHIError, error_record
+from hhikit.errors import ConfigError, error_record
 from hhikit.io.images import read_image
 from hhikit.pairs import build_pairs, get_interactiveness
 from hhikit.perception.base import get_detector, sort_and_number
@@ -127,18 +127,20 @@ class Pipeline:
         return result
 
     def analyze(self, path: str | Path, on_stage: Callable[[str], None] | None = None) -> ImageResult:
-        """Analyse one image file; a bad input gives a record with ``error`` set."""
+        """Analyse one image file; any failure gives a record with ``error`` set (the one
+        error policy, ``hhikit.errors.error_record``): typed for hhikit's own errors,
+        ``internal`` for a library's."""
         t0 = time.perf_counter()
         try:
             image = read_image(path)
-        except HHIError as exc:
-            return ImageResult(path=str(path), error=error_record(exc))
+        except Exception as exc:
+            return ImageResult(path=str(path), error=error_record(exc, path))
         t_read = time.perf_counter() - t0
         try:
             result = self.analyze_array(image, str(path), on_stage=on_stage)
-        except HHIError as exc:
+        except Exception as exc:
             h, w = image.shape[:2]
-            return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc))
+            return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc, path))
         result.timings = {"read": t_read, **result.timings}
         return result
 

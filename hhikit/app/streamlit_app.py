@@ -85,12 +85,8 @@ def analyze_video(vp: Any, path: Path) -> tuple[Any, Any]:
 
     try:
         analysis = vp.analyze_full(path)
-    except HHIError as exc:
-        return VideoResult(path=str(path), error=error_record(exc)), None
-    except Exception as exc:  # a library failure on a strange file becomes a message, as in the CLI
-        return VideoResult(
-            path=str(path), error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}
-        ), None
+    except Exception as exc:  # the one error policy, as in the CLI and the batch worker
+        return VideoResult(path=str(path), error=error_record(exc, path)), None
     return analysis.result, contact_sheet(analysis.result, analysis.samples)
 
 

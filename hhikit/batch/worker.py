@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hhikit.batch.inputs import SNIFF_BYTES, media_kind
-from hhikit.errors import HHIError, InputError, ModelUnavailable, error_record
+from hhikit.errors import ConfigError, HHIError, InputError, ModelUnavailable, error_record
 from hhikit.pipeline import Pipeline, PipelineConfig
 
 THREAD_ENV_VARS = (
@@ -72,7 +72,7 @@ class WorkerSpec:
     video_options: dict[str, Any] = field(default_factory=dict)
 
 
-class FatalWorkerError(HHIError):
+class FatalWorkerError(ConfigError):
     """The pipeline itself cannot be built: every input would fail the same way, so the run stops."""
 
 
@@ -151,7 +151,7 @@ class Worker:
                         self._video = cls(**opts)
                     except TypeError:  # a VideoPipeline without detector options
                         self._video = cls(**self.spec.video_options)
-                except HHIError as exc:
+                except Exception as exc:
                     self._video_error = error_record(exc)
         return self._video
 
@@ -164,8 +164,8 @@ class Worker:
         t0 = time.perf_counter()
         try:
             duration = probe_media(path)
-        except HHIError as exc:
-            return VideoResult(path=path, error=error_record(exc))
+        except Exception as exc:
+            return VideoResult(path=path, error=error_record(exc, path))
         probe = time.perf_counter() - t0
         pipe = self._video_pipeline()
         if pipe is None:
@@ -193,7 +193,7 @@ class Worker:
             kind = media_kind(path, head)
             return self._video_record(path) if kind == "video" else self._image(path)
         except Exception as exc:
-            err = _error_dict(path, exc)
+            err = error_record(exc, path)
             if kind == "video":
                 from hhikit.types import VideoResult
 
@@ -206,19 +206,3 @@ class Worker:
         rec = self.record(path)
         kind = "video" if isinstance(rec, VideoResult) else "image"
         return dumps(rec), rec.error is None, kind, dict(rec.timings)
-
-
-def _error_dict(path: str, exc: BaseException) -> dict[str, str]:
-    """OS errors as one clear ``InputError`` naming the file; other exceptions keep their
-    type and get the file's name in front of the message."""
-    if isinstance(exc, HHIError):
-        return error_record(exc)
-    if isinstance(exc, FileNotFoundError):
-        return error_record(InputError(f"{path}: no such file (or a dangling symlink)"))
-    if isinstance(exc, PermissionError):
-        return error_record(InputError(f"{path}: permission denied"))
-    if isinstance(exc, OSError):
-        return error_record(InputError(f"{path}: cannot read ({exc.strerror or exc})"))
-    d = error_record(exc)
-    d["message"] = f"{path}: {d['message']}"
-    return d

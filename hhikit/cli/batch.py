@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, fail
 
 if TYPE_CHECKING:
     pass
@@ -42,8 +42,7 @@ def run_batch(args: argparse.Namespace) -> int:
     try:
         pipeline = _pipeline_config(args)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     cfg = BatchConfig(
         source=args.input,
         out=str(args.out),
@@ -59,8 +58,7 @@ def run_batch(args: argparse.Namespace) -> int:
     try:
         summary = batch(cfg)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     print(summary.text(), file=sys.stderr)
     if args.summary_json:
         print(json.dumps(summary.to_dict()))

@@ -16,6 +16,27 @@ def _print_err(msg: str) -> None:
     print(f"hhi: {msg}", file=sys.stderr)
 
 
+# The one table of exit codes, applied by every subcommand (documented in README.md).
+EXIT_OK = 0  # every input gave a result
+EXIT_FAILED = 1  # some inputs failed (each has an error record or message), or a run failed on its data
+EXIT_USAGE = 2  # bad usage or configuration: unknown option or backend, a model not set up
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a command that stops on ``exc``."""
+    from hhikit.errors import ConfigError, ModelUnavailable
+
+    return EXIT_USAGE if isinstance(exc, ConfigError | ModelUnavailable) else EXIT_FAILED
+
+
+def fail(exc: BaseException) -> int:
+    """Print ``exc`` as one line (the error policy's message) and return its exit code."""
+    from hhikit.errors import error_record
+
+    _print_err(error_record(exc)["message"])
+    return exit_code(exc)
+
+
 # Nested command groups (``hhi train ...``, ``hhi eval ...``) shared by several areas: the
 # first add_* that needs a group creates it, later ones add their subcommand to it.
 _GROUPS: dict[str, Any] = {}

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _group, fail
 
 if TYPE_CHECKING:
     pass
@@ -50,7 +50,7 @@ def _video_summary(r: Any) -> str:
 
 
 def run_video(args: argparse.Namespace) -> int:
-    from hhikit.errors import HHIError
+    from hhikit.errors import HHIError, error_record
     from hhikit.types import VideoResult, dumps
     from hhikit.video.pipeline import VideoConfig, VideoPipeline
 
@@ -63,20 +63,15 @@ def run_video(args: argparse.Namespace) -> int:
     try:
         pipe = VideoPipeline(cfg)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     failed = 0
     for path in args.paths:
         samples = None
         try:
             full = pipe.analyze_full(path)
             result, samples = full.result, full.samples
-        except HHIError as exc:
-            from hhikit.errors import error_record
-
-            result = VideoResult(path=str(path), error=error_record(exc))
-        except Exception:
-            result = pipe.analyze(path)
+        except Exception as exc:  # one error policy; the video is never run a second time
+            result = VideoResult(path=str(path), error=error_record(exc, path))
         failed += result.error is not None
         print(dumps(result) if args.json else _video_summary(result), flush=True)
         if args.out:
@@ -113,8 +108,7 @@ def run_train_video(args: argparse.Namespace) -> int:
         res = train_video(args.manifest, args.out, pipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                           hidden=args.hidden, resume=not args.no_resume)  # fmt: skip
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(
         f"checkpoint {res['checkpoint']}; loss "
         + " -> ".join(f"{v:.4f}" for v in res["history"][:1] + res["history"][-1:])

@@ -186,18 +186,12 @@ class VideoPipeline:
     # ---------------------------------------------------------------- public
 
     def analyze(self, path: str | Path) -> VideoResult:
-        """Analyse one video file; a bad input gives a record with ``error`` set."""
+        """Analyse one video file; any failure gives a record with ``error`` set (the one
+        error policy, ``hhikit.errors.error_record``)."""
         try:
             return self.analyze_full(path).result
-        except HHIError as exc:
-            return VideoResult(path=str(path), error=error_record(exc))
-        except (MemoryError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # a library failure on a strange file: an error record, not a crash
-            return VideoResult(
-                path=str(path),
-                error=error_record(InputError(f"{path}: could not be analysed ({type(exc).__name__}: {exc})")),
-            )
+        except Exception as exc:
+            return VideoResult(path=str(path), error=error_record(exc, path))
 
     def analyze_full(self, path: str | Path) -> Analysis:
         """Like ``analyze`` but raising, and returning the intermediate evidence too."""
