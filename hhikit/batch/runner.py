@@ -17,7 +17,7 @@ from typing import Any
 
 from hhikit.batch.inputs import input_key, iter_inputs, key_hash
 from hhikit.batch.output import ResultWriter, record_config
-from hhikit.batch.worker import WorkerSpec, load_plugins
+from hhikit.batch.worker import WorkerSpec, load_plugins, video_config
 from hhikit.errors import ConfigError, HHIError
 
 ENGINES = ("local", "ray")
@@ -212,6 +212,7 @@ def run_batch(cfg: BatchConfig) -> Summary:
     load_plugins(spec.plugins)
     _absolute_paths(spec)
     spec.pipeline.check()
+    video_config(spec)  # unknown or out-of-range video options fail here, before any worker starts
 
     summary = Summary(out=str(cfg.out))
     t0 = time.perf_counter()

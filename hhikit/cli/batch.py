@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hhikit.cli.common import _add_pipeline_options, _pipeline_config, fail
+from hhikit.options import add_options, given
 
 if TYPE_CHECKING:
     pass
@@ -24,6 +25,11 @@ def add_batch(sub: Any) -> None:
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
     _add_pipeline_options(p)
+    from hhikit.video.pipeline import VideoConfig
+
+    add_options(
+        p, VideoConfig, prefix="video-", group="videos in the batch (VideoConfig; detector: the images' by default)"
+    )
     p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
     p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
     p.add_argument(
@@ -38,9 +44,11 @@ def run_batch(args: argparse.Namespace) -> int:
     from hhikit.batch import BatchConfig, WorkerSpec
     from hhikit.batch import run_batch as batch
     from hhikit.errors import HHIError
+    from hhikit.video.pipeline import VideoConfig
 
     try:
         pipeline = _pipeline_config(args)
+        video_options = given(args, VideoConfig, prefix="video-")  # only what was set: defaults stay VideoConfig's
     except HHIError as exc:
         return fail(exc)
     cfg = BatchConfig(
@@ -53,7 +61,7 @@ def run_batch(args: argparse.Namespace) -> int:
         fsync_every=args.fsync_every,
         threads=args.threads,
         progress=not args.no_progress,
-        spec=WorkerSpec(pipeline=pipeline, plugins=list(args.plugin)),
+        spec=WorkerSpec(pipeline=pipeline, plugins=list(args.plugin), video_options=video_options),
     )
     try:
         summary = batch(cfg)
