@@ -42,7 +42,11 @@ def add_eval(sub: Any) -> None:
     common(im)
     im.set_defaults(func=run_eval_imsitu)
 
-    h = esub.add_parser("hoi", help="HICO-DET mAP (Default, Known Object) or V-COCO role AP")
+    h = esub.add_parser(
+        "hoi",
+        help="HICO-DET mAP (Default, Known Object) or V-COCO role and agent AP, as the "
+        "official evaluation code computes them",
+    )
     g = h.add_mutually_exclusive_group(required=True)
     g.add_argument("--hicodet", type=Path, help="HICO-DET annotation JSON (instances_test2015.json layout)")
     g.add_argument("--vcoco", type=Path, help="V-COCO annotation JSON (instances_vcoco_test.json layout)")
@@ -50,7 +54,20 @@ def add_eval(sub: Any) -> None:
     h.add_argument("--gt-as-predictions", type=Path, metavar="OUT", help="write the ground truth as predictions")
     h.add_argument("--interactiveness", action="store_true", help="class-agnostic interactiveness AP instead")
     h.add_argument("--iou", choices=["inclusive", "continuous"], default="inclusive", help="IoU pixel convention")
-    h.add_argument("--count-empty", action="store_true", help="HICO-DET: detections on 'empty' images are FPs")
+    e = h.add_mutually_exclusive_group()
+    e.add_argument(
+        "--count-empty",
+        dest="count_empty",
+        action="store_true",
+        default=True,
+        help="HICO-DET: detections on 'empty' images are false positives (the default, as the official code)",
+    )
+    e.add_argument(
+        "--ignore-empty",
+        dest="count_empty",
+        action="store_false",
+        help="HICO-DET: leave out detections on 'empty' images (not the official protocol)",
+    )
     common(h)
     h.set_defaults(func=run_eval_hoi)
 
