@@ -30,6 +30,9 @@ def add_eval(sub: Any) -> None:
     w.add_argument("--bleurt", type=Path, help="local BLEURT checkpoint directory")
     w.add_argument("--nli", type=Path, help="local NLI model directory (transformers sequence classification)")
     w.add_argument("--no-minilm", action="store_true", help="skip the MiniLM sentence similarity")
+    w.add_argument("--verb", choices=["paper", "lenient"], default="paper",
+                   help="verb of a text: paper = second word as it is (case-sensitive look-up, the default); "
+                   "lenient = lower-cased, punctuation stripped")  # fmt: skip
     w.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
     common(w)
     w.set_defaults(func=run_eval_waldo)
@@ -116,8 +119,8 @@ def run_eval_waldo(args: argparse.Namespace) -> Any:
 
     labels = load_waldo_labels(args.labels)
     preds = load_waldo_predictions(args.predictions)
-    return evaluate_waldo(preds, labels, k=args.k, glove=args.glove, bleurt=args.bleurt, nli=args.nli,
-                          sentence=not args.no_minilm)  # fmt: skip
+    return evaluate_waldo(preds, labels, k=args.k, verb=args.verb, glove=args.glove, bleurt=args.bleurt,
+                          nli=args.nli, sentence=not args.no_minilm)  # fmt: skip
 
 
 @_eval_guard
