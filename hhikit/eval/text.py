@@ -275,12 +275,14 @@ class SentenceSimilarity:
 class Bleurt:
     """BLEURT from a local checkpoint: ``score(references, candidates)`` (higher is better).
 
-    A directory whose config has ``model_type == "bleurt"`` (the PyTorch port of BLEURT-20)
-    needs the ``bleurt_pytorch`` package; a plain transformers sequence-classification model with
-    one output (e.g. a BERT-based BLEURT port) loads with transformers alone.
+    A directory whose config has ``model_type == "bleurt"`` (the PyTorch port of BLEURT-20) is
+    run by :mod:`hhikit.eval.bleurt` with its own state-dict names; a plain transformers
+    sequence-classification model with one output loads with transformers alone.
     """
 
     def __init__(self, model_dir: str | Path, batch_size: int = 16) -> None:
+        from hhikit.eval import bleurt as port
+
         _offline()
         root = _need_dir(model_dir, "BLEURT")
         import json
@@ -288,41 +290,30 @@ class Bleurt:
         cfg = json.loads((root / "config.json").read_text())
         try:
             if cfg.get("model_type") == "bleurt":
-                try:
-                    from bleurt_pytorch import BleurtForSequenceClassification, BleurtTokenizer
-                except ImportError as exc:
-                    raise ModelUnavailable(
-                        f"BLEURT checkpoint {root} is a bleurt_pytorch model; install bleurt-pytorch to use it"
-                    ) from exc
-                self.model = BleurtForSequenceClassification.from_pretrained(str(root))
-                self.tokenizer = BleurtTokenizer.from_pretrained(str(root))
+                self.model = port.load_bleurt_port(root, cfg)
+                self.tokenizer = port.load_tokenizer(root)
             else:
                 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
                 self.model = AutoModelForSequenceClassification.from_pretrained(str(root))
                 self.tokenizer = AutoTokenizer.from_pretrained(str(root))
+                if int(self.model.config.num_labels) != 1:
+                    raise ModelUnavailable(
+                        f"BLEURT checkpoint {root}: a regression model has 1 output, this one has "
+                        f"{self.model.config.num_labels}"
+                    )
+                self.model.eval()
         except ModelUnavailable:
             raise
         except Exception as exc:
             raise ModelUnavailable(f"BLEURT checkpoint at {root} could not be loaded: {exc}") from exc
-        self.model.eval()
         self.batch_size = batch_size
         self.name = str(root)
 
     def score(self, references: Sequence[str], candidates: Sequence[str]) -> np.ndarray:
-        import torch
+        from hhikit.eval.bleurt import score_pairs
 
-        out = []
-        for i in range(0, len(references), self.batch_size):
-            enc = self.tokenizer(
-                list(references[i : i + self.batch_size]),
-                list(candidates[i : i + self.batch_size]),
-                padding=True, truncation=True, max_length=512, return_tensors="pt",
-            )  # fmt: skip
-            with torch.inference_mode():
-                logits = self.model(**enc).logits
-            out.append(logits[:, 0].float().numpy())
-        return np.concatenate(out).astype(float) if out else np.zeros(0)
+        return score_pairs(self.model, self.tokenizer, references, candidates, self.batch_size)
 
 
 class NLI:
