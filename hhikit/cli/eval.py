@@ -61,16 +61,14 @@ def add_eval(sub: Any) -> None:
     e.add_argument(
         "--count-empty",
         dest="count_empty",
-        action="store_true",
-        default=True,
-        help="HICO-DET: detections on 'empty' images are false positives (the default, as the official code)",
+        action="store_const",
+        const=True,
+        default=None,
+        help="detections on 'empty' images are false positives (HICO-DET default, as the official code)",
     )
-    e.add_argument(
-        "--ignore-empty",
-        dest="count_empty",
-        action="store_false",
-        help="HICO-DET: leave out detections on 'empty' images (not the official protocol)",
-    )
+    e.add_argument("--ignore-empty", dest="count_empty", action="store_const", const=False,
+                   help="leave out detections on 'empty' images (HICO-DET: not the official protocol; "
+                   "the --interactiveness default)")  # fmt: skip
     common(h)
     h.set_defaults(func=run_eval_hoi)
 
@@ -152,10 +150,10 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
         raise InputError("give --predictions FILE (or --gt-as-predictions OUT)")
     det = hoi.read_hoi_predictions(args.predictions)
     if args.interactiveness:
-        return hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=args.count_empty)
+        return hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=bool(args.count_empty))
     if gt.dataset == "vcoco":
         return hoi.evaluate_vcoco(gt, det, convention=args.iou)
-    return hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty)
+    return hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty is not False)
 
 
 @_eval_guard
