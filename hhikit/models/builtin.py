@@ -7,6 +7,7 @@ CARD_MODULES: list[str] = [
     "hhikit.perception.mediapipe_backend",
     "hhikit.pairs.interactiveness",
     "hhikit.pseudolabel.cards",
+    "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",
     "hhikit.perception.tfjs_models",
     "hhikit.video.models",

@@ -109,7 +109,7 @@ def test_random_tiny_teacher_end_to_end(teacher, tmp_path):
 def test_generate_pairs_resumes(teacher, tmp_path, monkeypatch):
     out = tmp_path / "raw.jsonl"
     monkeypatch.setattr(Teacher, "new_interactions", lambda self, n, max_tries=None: iter(["_ hugging _"] * n))
-    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line: None))
     generate_pairs(teacher, 3, out, progress=False)
     n1 = len(out.read_text().splitlines())
     assert n1 >= 3
@@ -131,7 +131,32 @@ def test_seeds_bad_file(tmp_path):
 def test_seed_interaction_mode_skips_step_a(tok, tmp_path, monkeypatch):
     t = Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=2, interactions="seeds"))
     monkeypatch.setattr(Teacher, "new_interactions", lambda *a, **k: pytest.fail("step a must be skipped"))
-    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line: None))
     out = generate_pairs(t, 2, tmp_path / "raw.jsonl", progress=False)
     seeds = {i for i, _ in t.seeds.pairs}
     assert all(json.loads(x)["interaction"] in seeds for x in out.read_text().splitlines())
+
+
+def test_teacher_without_valid_interactions_stops_within_its_budget(tok, tmp_path):
+    from hhikit.errors import HHIError
+
+    model = tiny_llama(tok)
+    nl = tok("\n", add_special_tokens=False)["input_ids"][0]
+    model.lm_head = _BiasedHead(32, len(tok), {nl: 10.0})  # every line comes out empty
+    t = Teacher(LineGenerator(model, tok), config=TeacherConfig(batch_size=4))
+    out = tmp_path / "raw.jsonl"
+    with pytest.raises(
+        HHIError, match=r"0 of 3 usable pairs in 10 attempts \(budget 10\); rejected: interaction: empty line x10"
+    ):
+        generate_pairs(t, 3, out, progress=False, max_attempts=10)
+    assert t.attempts == 10
+    assert not out.exists() or out.read_text() == ""
+
+
+def test_rejection_reasons():
+    names = ("Anna", "Ben")
+    assert Teacher.interaction_problem("Ben hugging Anna", names) == "does not start with the first name"
+    assert Teacher.interaction_problem("Anna hugging Ben in Paris", names) == "other capitalised word"
+    assert Teacher.interaction_problem("Anna hugs Ben", names) == "not `_ <verb>ing ... _`"
+    assert Teacher.interaction_problem("Anna photographing Ben for a picture", names) == "banned word"
+    assert Teacher.caption_problem("too short") == "caption not 4-60 words"
