@@ -79,7 +79,9 @@ def fit_student(
     if not pairs:
         raise HHIError("no (caption, interaction) pairs to train the student on")
     cfg = train_cfg or TrainConfig()
-    base_root = resolve(base_card, local_dir=base_dir).root
+    base_root = Path(base_dir) if base_dir is not None else resolve(base_card).root
+    if not base_root.is_dir():
+        raise ModelUnavailable(f"{base_root}: student base model directory not found")
     student = Summariser.load(base_root)
     kind = "seq2seq" if student.seq2seq else "causal"
     log(f"student base: {base_dir or base_card} ({kind}); {len(pairs)} pairs, {cfg.epochs:g} epochs, "

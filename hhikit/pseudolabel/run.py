@@ -121,9 +121,9 @@ class Labeller:
             from hhikit.pseudolabel.distil import default_student_dir, load_student
 
             # never trains on the fly: a missing student is refused at once with how to prepare one
-            if student_dir is None:
-                log(f"loading the default student from {default_student_dir()}")
             self.student = load_student(student_dir)
+            if student_dir is None:
+                log(f"loaded the default student from {default_student_dir()}")
             self.batch_size = 16
 
     def label(self, captions: list[str]) -> list[str | None]:

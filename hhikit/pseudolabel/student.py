@@ -79,7 +79,9 @@ def student_input(caption: str, prefix: str = PREFIX) -> str:
 class Summariser:
     """A seq2seq or causal LM that writes one interaction per caption."""
 
-    def __init__(self, model: Any, tokenizer: Any, max_new_tokens: int = MAX_NEW_TOKENS) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, max_new_tokens: int = MAX_NEW_TOKENS, prefix: str | None = None
+    ) -> None:
         self.model = model
         self.tok = tokenizer
         self.max_new_tokens = max_new_tokens
@@ -88,7 +90,9 @@ class Summariser:
         # as the paper's summarisation pipeline did: those settings, at most 20 tokens
         tsp = (getattr(model.config, "task_specific_params", None) or {}).get("summarization")
         self.task_params: dict[str, Any] = dict(tsp) if self.seq2seq and isinstance(tsp, dict) else {}
-        self.prefix = str(self.task_params.get("prefix", PREFIX))
+        # the input prefix: the model's own task setting (the paper's pipeline), else the one it
+        # was trained with (``hhikit_student.json``), else ``summarize: ``
+        self.prefix = str(self.task_params.get("prefix", prefix if prefix is not None else PREFIX))
         if self.tok.pad_token is None:
             self.tok.pad_token = self.tok.eos_token
 
@@ -121,6 +125,12 @@ class Summariser:
             raise ModelUnavailable(f"cannot load a summariser from {root}: {exc}") from None
         finally:
             hf_logging.set_verbosity(verbosity)
+        try:
+            trained_prefix = json.loads((root / META_FILE).read_text()).get("prefix")
+        except (OSError, ValueError, AttributeError):
+            trained_prefix = None
+        if isinstance(trained_prefix, str):
+            kw.setdefault("prefix", trained_prefix)
         return cls(model.eval(), tok, **kw)
 
     def save(self, out_dir: str | Path, meta: dict[str, Any] | None = None) -> Path:
