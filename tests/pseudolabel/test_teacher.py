@@ -160,3 +160,34 @@ def test_rejection_reasons():
     assert Teacher.interaction_problem("Anna hugs Ben", names) == "not `_ <verb>ing ... _`"
     assert Teacher.interaction_problem("Anna photographing Ben for a picture", names) == "banned word"
     assert Teacher.caption_problem("too short") == "caption not 4-60 words"
+
+
+def test_seeds_from_the_papers_parse_files(tok, tmp_path):
+    cc = tmp_path / "cc_news_parsed.csv"
+    cc.write_text(
+        "text,patterns,cleaned,parsed\n"
+        "x,(left),x,[NAME] shaking hands with [NAME];[NAME] greeting [NAME]\n"
+        "y,(left),y,[NAME] interviewing [NAME]\n"
+    )
+    ww = tmp_path / "ww_parses.csv"
+    ww.write_text(
+        "id,encoded,parses\n"
+        '1,"Adam congratulates Bob after the final.",Adam congratulating Bob\n'
+        '2,"Bob hugs his coach Adam.",Bob hugging Adam;Bob hugging his coach Adam\n'
+    )
+    seeds = Seeds.from_parses([cc, ww])
+    assert seeds.interactions == ("_ shaking hands with _", "_ greeting _", "_ interviewing _")
+    assert seeds.pairs[1] == ("[P1] hugging [P0];[P1] hugging his coach [P0]", "[P1] hugs his coach [P0].")
+    t = Teacher(LineGenerator(tiny_llama(tok), tok), seeds=seeds, config=TeacherConfig(n_examples=2, seed=3))
+    prompt, _ = t.caption_prompt("_ kissing _")
+    blocks = prompt.split("\n\n")
+    for block in blocks[:2]:  # the example's caption names the same people as its interaction
+        head, cap = block.split(":\n")
+        words = head.removeprefix("Caption of image showing ").split()
+        assert words[0] in cap and words[-1] in cap and "[P" not in block and "Adam" not in block
+    ip, (a, b) = t.interaction_prompt()
+    assert set(ip.splitlines()) <= {f"{a} shaking hands with {b}", f"{a} greeting {b}", f"{a} interviewing {b}"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,caption\n1,x\n")
+    with pytest.raises(Exception, match=r"bad.csv: needs the columns parsed or encoded\+parses"):
+        Seeds.from_parses([bad])
