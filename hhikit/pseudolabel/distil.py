@@ -157,6 +157,7 @@ def train_from_synthetic(
 def train_from_seeds(
     out_dir: str | Path | None = None,
     train_cfg: TrainConfig | None = None,
+    base_dir: str | Path | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> Path:
@@ -170,7 +171,7 @@ def train_from_seeds(
     cfg = train_cfg or TrainConfig(epochs=3.0)
     out = Path(out_dir) if out_dir else default_student_dir()
     meta = {"trained_on": "hhikit seed pairs (data/seeds.json)", "teacher": None, "filter": None, "weak": True}
-    return fit_student(pairs, out, train_cfg=cfg, meta=meta, progress=progress, log=log)
+    return fit_student(pairs, out, base_dir=base_dir, train_cfg=cfg, meta=meta, progress=progress, log=log)
 
 
 def train_student(
