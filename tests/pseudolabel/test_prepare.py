@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from hhikit import registry
 from hhikit.models import setup as setup_mod
 from hhikit.pseudolabel.cards import STUDENT_CARD
 from hhikit.pseudolabel.distil import load_student, train_from_seeds
@@ -12,11 +13,12 @@ from tests.pseudolabel.conftest import tiny_llama
 
 
 def test_student_setup_runs_only_when_named(tmp_path, monkeypatch):
-    import hhikit.pseudolabel.prepare  # noqa: F401  (registers the step)
-
-    assert setup_mod._STEPS["pseudolabel-student"].__module__ == "hhikit.pseudolabel.prepare"
+    registry.discover()
+    step = registry.lookup("setup", "pseudolabel-student", "set-up step")
+    assert step.factory is not None and step.factory.__module__ == "hhikit.pseudolabel.prepare"
     monkeypatch.setenv("HHIKIT_HOME", str(tmp_path))
     monkeypatch.setattr(setup_mod, "list_cards", lambda: [STUDENT_CARD])
+    monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))  # the fake step goes away after the test
     calls = []
 
     def fake_step(card, out):
@@ -24,7 +26,7 @@ def test_student_setup_runs_only_when_named(tmp_path, monkeypatch):
         for f in card.files:
             (out / f).write_text("{}")
 
-    monkeypatch.setitem(setup_mod._STEPS, "pseudolabel-student", fake_step)
+    registry._ENTRIES[("setup", "pseudolabel-student")] = registry.Entry("setup", "pseudolabel-student", fake_step)
     assert setup_mod.run_setup(None, log=lambda m: None) == []  # a plain `hhi models setup` skips it
     assert setup_mod.run_setup(["pseudolabel-student"], log=lambda m: None) == ["pseudolabel-student"]
     assert calls == ["pseudolabel-student"] and (tmp_path / "models" / "pseudolabel-student" / "config.json").exists()
