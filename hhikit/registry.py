@@ -43,6 +43,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.video.asr",
     "hhikit.video.models",
     "hhikit.pseudolabel.cards",
+    "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",
 ]
 
