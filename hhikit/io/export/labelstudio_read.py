@@ -53,7 +53,7 @@ def _array_items(fh: IO[str], path: Path) -> Iterator[dict[str, Any]]:
         try:
             item = json.loads(buf[pos:] + fh.read())
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+            raise InputError(f"{path}: not a Label Studio JSON export ({exc.msg} at line {exc.lineno})") from None
         yield item
         return
     if buf[pos : pos + 1] != "[":

@@ -49,14 +49,15 @@ def iter_results(path: str | Path, on_problem: Problem | None = None) -> Iterato
 
 def _parse(raw: bytes) -> tuple[str, Record | None]:
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         return "not UTF-8 text", None
     try:
         d = json.loads(text)
     except json.JSONDecodeError as exc:
-        what = "truncated line" if exc.pos >= len(text.rstrip()) - 1 else "not JSON"
-        return f"{what} ({exc.msg} at column {exc.colno})", None
+        ended = exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated string")
+        what = "truncated line" if ended and text.startswith("{") else "not JSON"
+        return f"{what} ({exc.msg.removesuffix(' at')} at column {exc.colno})", None
     if not isinstance(d, dict):
         return f"a JSON {type(d).__name__}, not a record object", None
     if d.get("schema") != SCHEMA:
