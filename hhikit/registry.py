@@ -44,6 +44,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.video.models",
     "hhikit.pseudolabel.cards",
     "hhikit.eval.cards",
+    "hhikit.io.export",
 ]
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from hhikit.cli import main
 from hhikit.types import read_jsonl
@@ -45,5 +44,9 @@ def test_cli_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, capsys):
     )
     assert main(["import", str(results), "--from", "labelstudio", "--out", str(tmp_path / "b.jsonl")]) == 2
     assert "not a Label Studio JSON export" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["export", str(results), "--to", "nope", "--out", "x"])
+    assert main(["export", str(results), "--to", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert (
+        "unknown export format 'nope'; available: coco, coco-detections, csv, hoi, labelstudio"
+        in capsys.readouterr().err
+    )
+    assert not (tmp_path / "x").exists()

@@ -20,12 +20,14 @@ def _path_options(p: Any) -> None:
 
 
 def add_export(sub: Any) -> None:
-    from hhikit.io.export import WRITERS
+    from hhikit.io.export.base import BUILTIN_FORMATS
 
-    p = sub.add_parser("export", help="results (JSON Lines) to COCO, Label Studio, HOI detections or CSV; streamed",
-                       description="\n".join(f"{k}: {v[1]}" for k, v in sorted(WRITERS.items())))  # fmt: skip
+    p = sub.add_parser("export", help="results (JSON Lines) to COCO, Label Studio, HOI detections or CSV; streamed")
     p.add_argument("results", type=Path, help="results file written by hhi analyze / batch / video (JSON Lines)")
-    p.add_argument("--to", required=True, choices=sorted(WRITERS), help="output format")
+    p.add_argument("--to", required=True, metavar="FORMAT",
+                   help=f"output format: {', '.join(BUILTIN_FORMATS)} (or one a --plugin registers)")  # fmt: skip
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                   help="module imported first: registers extra export formats")  # fmt: skip
     p.add_argument("--out", required=True, type=Path, help="output file (written atomically)")
     _path_options(p)
     p.add_argument("--copy-images", type=Path, default=None, metavar="DIR",
@@ -40,9 +42,17 @@ def add_export(sub: Any) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    import importlib
+
     from hhikit.errors import HHIError
     from hhikit.io.export import ExportOptions, export
 
+    for mod in args.plugin:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            _print_err(f"--plugin {mod}: cannot import ({exc})")
+            return 2
     options = ExportOptions(document_root=args.document_root, image_root=args.image_root,
                             copy_images=args.copy_images, keypoint_threshold=args.keypoint_threshold,
                             include_suppressed=args.include_suppressed, keypoints=args.keypoints,

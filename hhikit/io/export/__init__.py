@@ -11,20 +11,30 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hhikit.errors import ConfigError, InputError
+from hhikit.errors import InputError
 from hhikit.io.export import coco, csv, hoi, labelstudio  # noqa: F401  (register the writers)
-from hhikit.io.export.base import WRITERS, ExportOptions, NotSupported, Writer, register_writer
+from hhikit.io.export.base import (
+    BUILTIN_FORMATS,
+    FORMATS,
+    ExportOptions,
+    NotSupported,
+    Writer,
+    format_help,
+    register_writer,
+)
 from hhikit.io.export.records import iter_results
 from hhikit.types import Record
 
 __all__ = [
-    "WRITERS",
+    "BUILTIN_FORMATS",
+    "FORMATS",
     "ExportOptions",
     "ExportSummary",
     "NotSupported",
     "Writer",
     "export",
     "export_records",
+    "format_help",
     "iter_results",
     "open_writer",
     "register_writer",
@@ -49,12 +59,11 @@ class ExportSummary:
 
 
 def open_writer(fmt: str, out: str | Path, options: ExportOptions | None = None) -> Writer:
-    """The writer of format ``fmt`` (see ``WRITERS``) into ``out``."""
-    if fmt not in WRITERS:
-        raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(sorted(WRITERS))}")
+    """The writer of format ``fmt`` (an ``export`` entry of the registry) into ``out``;
+    ``ConfigError`` for an unknown format, naming the available ones."""
     options = options or ExportOptions()
     options.check()
-    return WRITERS[fmt][0](Path(out), options)
+    return FORMATS.build(fmt, Path(out), options)
 
 
 def export_records(records: Iterable[Record], fmt: str, out: str | Path, options: ExportOptions | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
 
 from hhikit.errors import ConfigError, InputError
+from hhikit.registry import Registry
 from hhikit.types import ImageResult, Record, VideoResult
 
 COCO17_NAMES: tuple[str, ...] = (
@@ -62,17 +63,24 @@ class Writer(Protocol):
 
 
 WriterFactory = Callable[[Path, ExportOptions], Writer]
-WRITERS: dict[str, tuple[WriterFactory, str]] = {}
+# Export formats are entries of kind "export" of the one registry; a plugin adds one with
+# ``@register_writer("name")`` on a class or factory ``(out, options) -> Writer``.
+FORMATS = Registry("export", "export format")
+BUILTIN_FORMATS = ("coco", "coco-detections", "csv", "hoi", "labelstudio")
 
 
-def register_writer(name: str, help: str) -> Callable[[WriterFactory], WriterFactory]:
-    """Register a writer factory under a format name (``hhi export --to NAME``)."""
+def register_writer(name: str) -> Callable[[WriterFactory], WriterFactory]:
+    """Register a writer factory under a format name (``hhi export --to NAME``); its
+    docstring's first line is the format's help."""
+    return FORMATS.register(name)
 
-    def deco(factory: WriterFactory) -> WriterFactory:
-        WRITERS[name] = (factory, help)
-        return factory
 
-    return deco
+def format_help(name: str) -> str:
+    """The first docstring line of a format's writer."""
+    from hhikit.registry import lookup
+
+    doc = getattr(lookup("export", name, "export format").factory, "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
 class NotSupported(InputError):

@@ -143,8 +143,10 @@ class _CocoBase:
         return anns, person_ann, object_ann
 
 
-@register_writer("coco", "COCO dataset JSON: images, person boxes + 17 keypoints, objects, hhi_relations")
+@register_writer("coco")
 class CocoWriter(_CocoBase):
+    """COCO dataset JSON: images, person boxes + 17 keypoints, objects, hhi_relations."""
+
     def __init__(self, out: Path, options: ExportOptions) -> None:
         super().__init__(out, options)
         self.images, self.anns, self.rels, self.videos = (Scratch(self.out) for _ in range(4))
@@ -229,9 +231,11 @@ class CocoWriter(_CocoBase):
             s.close()
 
 
-@register_writer("coco-detections", "COCO results list (image_id, category_id, bbox, score, keypoints) for loadRes")
+@register_writer("coco-detections")
 class CocoDetectionsWriter(_CocoBase):
-    """The results form of pycocotools (``COCO.loadRes``): ids agree with ``coco`` run on
+    """COCO results list (image_id, category_id, bbox, score, keypoints) for loadRes.
+
+    The results form of pycocotools (``COCO.loadRes``): ids agree with ``coco`` run on
     the same results file."""
 
     def __init__(self, out: Path, options: ExportOptions) -> None:

@@ -52,9 +52,11 @@ def clip_rows(v: VideoResult, video: str) -> list[list[str]]:
     return rows
 
 
-@register_writer("csv", "CSV: one row per pair of an image, or one row per clip label of a video")
+@register_writer("csv")
 class CsvWriter:
-    """Streams rows. Every pair is a row, suppressed ones too (a column says so): a
+    """CSV: one row per pair of an image, or one row per clip label of a video.
+
+    Streams rows. Every pair is a row, suppressed ones too (a column says so): a
     spreadsheet is where one looks at what suppression removed."""
 
     def __init__(self, out: Path, options: ExportOptions) -> None:

@@ -14,8 +14,10 @@ from hhikit.io.export.base import AtomicFile, ExportOptions, ImageRefs, NotSuppo
 from hhikit.types import Record, VideoResult
 
 
-@register_writer("hoi", "HOI detections (JSON Lines: image, box_h, box_o, hoi, score) for `hhi eval hoi`")
+@register_writer("hoi")
 class HOIWriter:
+    """HOI detections (JSON Lines: image, box_h, box_o, hoi, score) for `hhi eval hoi`."""
+
     def __init__(self, out: Path, options: ExportOptions) -> None:
         self.options = options
         self.refs = ImageRefs(options)

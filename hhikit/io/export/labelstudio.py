@@ -111,9 +111,11 @@ def labelling_config(kind: str, box_labels: list[str], relation_labels: list[str
     return xml + f"  <Relations>{rel}\n  </Relations>\n</View>\n"
 
 
-@register_writer("labelstudio", "Label Studio native JSON tasks with predictions and relations, + labelling config")
+@register_writer("labelstudio")
 class LabelStudioWriter:
-    """Streams tasks into a JSON array; the labelling config is written at ``close`` (the
+    """Label Studio native JSON tasks with predictions and relations, + labelling config.
+
+    Streams tasks into a JSON array; the labelling config is written at ``close`` (the
     labels are known only then)."""
 
     def __init__(self, out: Path, options: ExportOptions) -> None:
