@@ -50,3 +50,10 @@ def test_cli_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, capsys):
         in capsys.readouterr().err
     )
     assert not (tmp_path / "x").exists()
+
+
+def test_the_cli_names_every_registered_format_without_importing_them():
+    from hhikit.cli.export import FORMATS
+    from hhikit.io.export import FORMATS as REGISTERED
+
+    assert tuple(REGISTERED.names()) == FORMATS

@@ -10,6 +10,10 @@ from typing import Any
 
 from hhikit.cli.common import _print_err
 
+# The built-in formats, named here so building the parser imports nothing (a test checks
+# them against the registry's ``export`` entries).
+FORMATS = ("coco", "coco-detections", "csv", "hoi", "labelstudio")
+
 
 def _path_options(p: Any) -> None:
     p.add_argument("--document-root", type=Path, default=None,
@@ -20,12 +24,10 @@ def _path_options(p: Any) -> None:
 
 
 def add_export(sub: Any) -> None:
-    from hhikit.io.export.base import BUILTIN_FORMATS
-
     p = sub.add_parser("export", help="results (JSON Lines) to COCO, Label Studio, HOI detections or CSV; streamed")
     p.add_argument("results", type=Path, help="results file written by hhi analyze / batch / video (JSON Lines)")
     p.add_argument("--to", required=True, metavar="FORMAT",
-                   help=f"output format: {', '.join(BUILTIN_FORMATS)} (or one a --plugin registers)")  # fmt: skip
+                   help=f"output format: {', '.join(FORMATS)} (or one a --plugin registers)")  # fmt: skip
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                    help="module imported first: registers extra export formats")  # fmt: skip
     p.add_argument("--out", required=True, type=Path, help="output file (written atomically)")

@@ -14,7 +14,6 @@ from pathlib import Path
 from hhikit.errors import InputError
 from hhikit.io.export import coco, csv, hoi, labelstudio  # noqa: F401  (register the writers)
 from hhikit.io.export.base import (
-    BUILTIN_FORMATS,
     FORMATS,
     ExportOptions,
     NotSupported,
@@ -26,7 +25,6 @@ from hhikit.io.export.records import iter_results
 from hhikit.types import Record
 
 __all__ = [
-    "BUILTIN_FORMATS",
     "FORMATS",
     "ExportOptions",
     "ExportSummary",

@@ -66,7 +66,6 @@ WriterFactory = Callable[[Path, ExportOptions], Writer]
 # Export formats are entries of kind "export" of the one registry; a plugin adds one with
 # ``@register_writer("name")`` on a class or factory ``(out, options) -> Writer``.
 FORMATS = Registry("export", "export format")
-BUILTIN_FORMATS = ("coco", "coco-detections", "csv", "hoi", "labelstudio")
 
 
 def register_writer(name: str) -> Callable[[WriterFactory], WriterFactory]:

@@ -65,15 +65,16 @@ def coco_keypoints(person: Person, threshold: float) -> tuple[list[float], int, 
     kp = person.keypoints
     if kp is None or kp.shape != (17, 3) or person.keypoint_format not in (None, "coco17"):
         return None
+    k = np.round(kp.astype(np.float64), 4)
     flat: list[float] = []
     n = 0
-    for x, y, s in kp:
+    for x, y, s in k.tolist():
         if s >= threshold:
-            flat += [_r(x), _r(y), 2]
+            flat += [x, y, 2]
             n += 1
         else:
             flat += [0, 0, 0]
-    return flat, n, [_r(s) for s in kp[:, 2]]
+    return flat, n, k[:, 2].tolist()
 
 
 class _Categories:
