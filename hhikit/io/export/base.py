@@ -33,7 +33,9 @@ class ExportOptions:
     reference the copy; ``keypoint_threshold``: a keypoint is visible (COCO ``v=2``, a Label
     Studio keypoint) when its score is at least this; ``include_suppressed``: also export
     pairs and HOI triplets that non-interaction suppression removed; ``keypoints``: Label
-    Studio keypoint regions; ``config``: where the Label Studio labelling config goes."""
+    Studio keypoint regions; ``config``: where the Label Studio labelling config goes;
+    ``all_interactions``: list every interaction of the HHI vocabulary in the config's
+    ``<Relations>``, so a reviewer can pick any, not only those predicted."""
 
     document_root: Path | None = None
     image_root: str | None = None
@@ -42,6 +44,7 @@ class ExportOptions:
     include_suppressed: bool = False
     keypoints: bool = False
     config: Path | None = None
+    all_interactions: bool = False
 
     def check(self) -> None:
         if not 0.0 <= self.keypoint_threshold <= 1.0:

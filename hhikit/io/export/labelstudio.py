@@ -154,6 +154,11 @@ class LabelStudioWriter:
 
     def close(self) -> list[Path]:
         self.file.write("\n]\n")
+        if self.options.all_interactions and self.kind != "video":
+            from hhikit.describe.vocabulary import default_vocabulary
+
+            for e in default_vocabulary().entries:
+                self.relation_labels.setdefault(e.text)
         xml = labelling_config(self.kind or "image", list(self.box_labels), list(self.relation_labels),
                                self.options.keypoints)  # fmt: skip
         cfg = AtomicFile(self.options.config or config_path(self.out))

@@ -56,6 +56,10 @@ def test_keypoints_objects_and_suppressed_pairs(tmp_path):
     np.testing.assert_allclose(back.people[0].keypoints[1], r.people[0].keypoints[1], atol=1e-4)
     assert back.people[0].keypoints[0, 2] == 0  # below the threshold: not exported
     assert [o.label for o in back.objects] == ["cup", "skateboard"]
+    export_records([r], "labelstudio", out, ExportOptions(all_interactions=True))
+    xml = config_path(out).read_text()
+    assert xml.count("<Relation value=") > 100 and xml.index("shaking hands") < xml.index("_ kissing _")
+    assert check_config(xml, json.loads(out.read_text())) == []
     export_records([r], "labelstudio", out, ExportOptions(include_suppressed=True))
     assert _pairs(list(read_labelstudio(out))[0]) == [(0, 1, "_ shaking hands with _"), (1, 2, "_ talking to _")]
 
