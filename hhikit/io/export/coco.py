@@ -276,7 +276,8 @@ def read_coco(path: str | Path, options: ExportOptions | None = None) -> list[Im
     """Image records from a COCO dataset file (as written by ``coco``, or any COCO file):
     people from ``person`` annotations (keypoint scores from ``keypoint_scores`` when present,
     else 1 for a labelled keypoint), other annotations as objects, ``hhi_relations`` as pairs
-    and HOI triplets. Video keyframes (images with a ``video_id``) are left out."""
+    and HOI triplets. Video keyframes (images with a ``video_id``) and crowd regions
+    (``iscrowd``) are left out."""
     options = options or ExportOptions()
     path = Path(path)
     if not path.is_file():
@@ -317,6 +318,8 @@ def _from_coco(d: dict[str, Any], options: ExportOptions) -> list[ImageResult]:
         x, y, w, h = (float(v) for v in a["bbox"])
         box = np.array([x, y, x + w, y + h], dtype=np.float32)
         score = float(a.get("score", 1.0))
+        if a.get("iscrowd"):
+            continue  # a crowd region is neither a person nor an object
         if int(a["category_id"]) == person_cat:
             pid = int(a.get("hhi_person_id", len(r.people)))
             r.people.append(

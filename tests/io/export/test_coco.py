@@ -87,6 +87,32 @@ def test_video_records_become_keyframe_images(tmp_path):
     assert len(frames) == 3 and coco.dataset["videos"][0]["fps"] == 25.0
     assert frames[0]["frame_index"] == 50 and [x["label"] for x in frames[0]["hhi_clip_labels"]] == ["hug", "talk"]
     assert len(read_coco(tmp_path / "c.json")) == 1  # keyframes are not read back as images
+    export_records([v, hoi_record()], "coco", tmp_path / "c.json")
+    export_records([v, hoi_record()], "coco-detections", tmp_path / "d.json")
+    coco = pycocotools.COCO(str(tmp_path / "c.json"))
+    res = coco.loadRes(str(tmp_path / "d.json"))  # ids agree although keyframes come first
+    assert (
+        {a["image_id"] for a in res.dataset["annotations"]}
+        == {4}
+        == {a["image_id"] for a in coco.dataset["annotations"]}
+    )
+
+
+def test_import_of_a_plain_coco_file(tmp_path):
+    """A COCO file made elsewhere: no hhi fields, a crowd region, keypoints with v = 1."""
+    d = {"images": [{"id": 7, "file_name": "a.jpg", "width": 100, "height": 80}],
+         "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
+         "annotations": [
+             {"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 10, 20, 40], "iscrowd": 0,
+              "keypoints": [15, 12, 1] + [0, 0, 0] * 15 + [20, 45, 2], "num_keypoints": 2},
+             {"id": 2, "image_id": 7, "category_id": 1, "bbox": [0, 0, 100, 80], "iscrowd": 1},
+             {"id": 3, "image_id": 7, "category_id": 18, "bbox": [50, 50, 10, 10], "iscrowd": 0}]}  # fmt: skip
+    (tmp_path / "plain.json").write_text(json.dumps(d))
+    (r,) = read_coco(tmp_path / "plain.json", ExportOptions(document_root=tmp_path))
+    assert r.path == (tmp_path / "a.jpg").as_posix() and (r.width, r.height) == (100, 80)
+    assert len(r.people) == 1 and r.people[0].box.tolist() == [10, 10, 30, 50]
+    assert r.people[0].keypoints[[0, 1, 16], 2].tolist() == [1, 0, 1]
+    assert [(o.label, o.score) for o in r.objects] == [("dog", 1.0)]
 
 
 def test_error_records_are_skipped_and_counted(tmp_path):
