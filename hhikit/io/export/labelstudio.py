@@ -45,7 +45,10 @@ def image_task(r: ImageResult, refs: ImageRefs, options: ExportOptions) -> dict[
     result: list[dict[str, Any]] = []
 
     def rect(rid: str, box: Any, label: str, score: float) -> dict[str, Any]:
+        # Label Studio refuses regions outside the image: clip (detector boxes rarely need it)
         x1, y1, x2, y2 = (float(v) for v in box)
+        x1, x2 = min(max(x1, 0.0), w), min(max(x2, 0.0), w)
+        y1, y2 = min(max(y1, 0.0), h), min(max(y2, 0.0), h)
         value = {"x": _pct(x1, w), "y": _pct(y1, h), "width": _pct(x2 - x1, w), "height": _pct(y2 - y1, h),
                  "rotation": 0, "rectanglelabels": [label]}  # fmt: skip
         return {"id": rid, "type": "rectanglelabels", "from_name": IMAGE_TAGS["from_box"], **common,
@@ -56,7 +59,7 @@ def image_task(r: ImageResult, refs: ImageRefs, options: ExportOptions) -> dict[
         kp = p.keypoints
         if options.keypoints and kp is not None and kp.shape == (17, 3) and p.keypoint_format in (None, "coco17"):
             for k, (x, y, s) in enumerate(kp):
-                if s >= options.keypoint_threshold:
+                if s >= options.keypoint_threshold and 0 <= x <= w and 0 <= y <= h:  # outside: no place for it
                     value = {"x": _pct(x, w), "y": _pct(y, h), "width": 0.5, "keypointlabels": [COCO17_NAMES[k]]}
                     result.append({"id": f"p{p.id}k{k}", "type": "keypointlabels", "parentID": f"p{p.id}",
                                    "from_name": IMAGE_TAGS["from_keypoint"], **common, "value": value,

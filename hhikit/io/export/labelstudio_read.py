@@ -211,7 +211,9 @@ def check_config(xml: str, tasks: list[dict[str, Any]] | None = None) -> list[st
     root; object tags with a unique ``name`` and a ``$`` value; control tags with ``name``
     and a ``toName`` naming an object tag and unique ``<Label value>`` children;
     ``<Relations>`` with unique ``<Relation value>``; each result item's ``from_name`` /
-    ``to_name`` / ``type`` / labels declared; each relation's ends regions of its result."""
+    ``to_name`` / ``type`` / labels declared, its ``x`` / ``y`` / ``width`` / ``height`` in
+    percent (0..100, a rectangle inside the image); each relation's ends regions of its
+    result."""
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
@@ -271,6 +273,21 @@ def _check_item(t: int, item: dict[str, Any], controls: dict[str, tuple[str, str
     if item.get("type") != kind or item.get("to_name") != to:
         out.append(f"task {t}: item {item.get('id')} has type/to_name {item.get('type')}/{item.get('to_name')}, "
                    f"the config says {kind}/{to}")  # fmt: skip
-    if any(lab not in labels for lab in item.get("value", {}).get(kind, [])):
-        out.append(f"task {t}: label {item['value'].get(kind)} of {name!r} not declared in the config")
+    value = item.get("value", {})
+    if any(lab not in labels for lab in value.get(kind, [])):
+        out.append(f"task {t}: label {value.get(kind)} of {name!r} not declared in the config")
+    for key in ("x", "y", "width", "height"):
+        if key in value and not 0 <= float(value[key]) <= 100:
+            out.append(
+                f"task {t}: item {item.get('id')} has {key} = {value[key]}, outside 0..100 (percent of the image)"
+            )
+    if (
+        "x" in value
+        and "width" in value
+        and kind != "keypointlabels"
+        and float(value["x"]) + float(value["width"]) > 100 + 1e-6
+    ):
+        out.append(f"task {t}: item {item.get('id')} reaches past the right edge of the image")
+    if "y" in value and "height" in value and float(value["y"]) + float(value["height"]) > 100 + 1e-6:
+        out.append(f"task {t}: item {item.get('id')} reaches past the bottom edge of the image")
     return out

@@ -134,6 +134,23 @@ def test_config_check_finds_what_label_studio_would_refuse(tmp_path):
     assert any("not declared in the config" in p for p in check_config(xml.replace('"cup"', '"mug"'), tasks))
     assert any("toName" in p for p in check_config(xml.replace('toName="image"', 'toName="img"'), []))
     assert check_config("<View><oops></View>") != []
+    tasks[0]["predictions"][0]["result"][0]["value"]["y"] = 100.2
+    assert any("y = 100.2, outside 0..100" in p for p in check_config(xml, tasks))
+
+
+def test_regions_outside_the_image_are_clipped_or_left_out(tmp_path):
+    """Pose models place keypoints past the border (a hip below the frame); Label Studio
+    refuses regions outside 0..100 %, so such keypoints are not exported and boxes clipped."""
+    r = hoi_record()
+    r.people[0].keypoints[1] = (30, 161, 0.9)  # below the 160-pixel image
+    r.people[2].box[2] = 230  # past the right edge (width 200)
+    out = tmp_path / "t.json"
+    export_records([r], "labelstudio", out, ExportOptions(keypoints=True, keypoint_threshold=0.5))
+    tasks = json.loads(out.read_text())
+    ids = [i.get("id") for i in tasks[0]["predictions"][0]["result"]]
+    assert "p0k1" not in ids and "p0k2" in ids
+    assert check_config(config_path(out).read_text(), tasks) == []
+    assert list(read_labelstudio(out))[0].people[2].box[2] == pytest.approx(200)
 
 
 def test_bad_label_studio_files_name_the_file_and_task(tmp_path):
