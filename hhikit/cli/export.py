@@ -25,7 +25,8 @@ def _path_options(p: Any) -> None:
 
 def add_export(sub: Any) -> None:
     p = sub.add_parser("export", help="results (JSON Lines) to COCO, Label Studio, HOI detections or CSV; streamed")
-    p.add_argument("results", type=Path, help="results file written by hhi analyze / batch / video (JSON Lines)")
+    p.add_argument("results", type=Path, nargs="+",
+                   help="results files written by hhi analyze / batch / video (JSON Lines), read in order")  # fmt: skip
     p.add_argument("--to", required=True, metavar="FORMAT",
                    help=f"output format: {', '.join(FORMATS)} (or one a --plugin registers)")  # fmt: skip
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",

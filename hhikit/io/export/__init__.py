@@ -7,7 +7,7 @@ streams a results file through a writer, one record at a time, so any size fits 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,17 +92,22 @@ def export_records(records: Iterable[Record], fmt: str, out: str | Path, options
     return summary
 
 
-def export(results: str | Path, fmt: str, out: str | Path, options: ExportOptions | None = None,
+def export(results: str | Path | Sequence[str | Path], fmt: str, out: str | Path, options: ExportOptions | None = None,
            on_problem: Callable[[str], None] | None = None) -> ExportSummary:  # fmt: skip
-    """Export a results file (JSON Lines of records) to ``fmt``; bad lines are reported
+    """Export results files (JSON Lines of records; several are read one after the other,
+    e.g. the per-image files of ``hhi analyze --out``) to ``fmt``; bad lines are reported
     through ``on_problem`` (as ``FILE:LINE: what``) and skipped."""
     problems: list[str] = []
+    files = [results] if isinstance(results, str | Path) else list(results)
 
     def problem(msg: str) -> None:
         problems.append(msg)
         if on_problem is not None:
             on_problem(msg)
 
-    summary = export_records(iter_results(results, problem), fmt, out, options, problem)
+    for f in files:  # refuse a missing or foreign file before anything is written
+        next(iter(iter_results(f, problem)), None)
+    records = (r for f in files for r in iter_results(f, problem))
+    summary = export_records(records, fmt, out, options, problem)
     summary.problems = problems
     return summary

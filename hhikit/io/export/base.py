@@ -16,6 +16,7 @@ from hhikit.errors import ConfigError, InputError
 from hhikit.registry import Registry
 from hhikit.types import ImageResult, Record, VideoResult
 
+LOCAL_FILES = "/data/local-files/?d="  # Label Studio's URL of a file under its document root
 COCO17_NAMES: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
     "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
@@ -167,10 +168,8 @@ class ImageRefs:
 
     def url(self, path: str) -> str:
         """A Label Studio URL: ``IMAGE_ROOT + relative path``, else a local-files URL."""
-        rel = self.local(path)
-        if self.options.image_root is not None:
-            return self.options.image_root + rel
-        return "/data/local-files/?d=" + rel.lstrip("/")
+        rel = self.local(path).lstrip("/")
+        return (self.options.image_root if self.options.image_root is not None else LOCAL_FILES) + rel
 
     def _copy(self, p: Path) -> Path:
         key = os.path.abspath(p)
@@ -198,17 +197,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def image_root_to_path(url: str, options: ExportOptions) -> str:
-    """The inverse of ``ImageRefs.url`` (for importers): strip the prefix, join the root."""
-    rel = url
-    if options.image_root is not None and url.startswith(options.image_root):
-        rel = url[len(options.image_root) :]
-    elif url.startswith("/data/local-files/?d="):
-        rel = url[len("/data/local-files/?d=") :]
-        if options.document_root is None:
-            rel = "/" + rel
-    if options.document_root is not None and not rel.startswith("/") and "://" not in rel:
-        return (Path(options.document_root) / rel).as_posix()
-    return rel
+    """The inverse of ``ImageRefs.url`` (for importers): strip the image-root or local-files
+    prefix and join the document root (``/`` when none); another URL is kept as it is."""
+    prefixes = ([options.image_root] if options.image_root else []) + [LOCAL_FILES]
+    for prefix in prefixes:
+        if url.startswith(prefix):
+            rel = url[len(prefix) :].lstrip("/")
+            root = options.document_root
+            return (Path(root) / rel).as_posix() if root is not None else "/" + rel
+    return url
 
 
 @dataclass

@@ -61,3 +61,15 @@ def test_a_failed_export_leaves_no_output(tmp_path):
     with pytest.raises(InputError):
         export(tmp_path / "missing.jsonl", "coco", out)
     assert not out.exists() and not list(tmp_path.glob(".o.json.*"))
+
+
+def test_several_results_files_are_read_in_order_and_a_foreign_one_stops_it_first(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"  # as `hhi analyze --out` writes them
+    a.write_text(dumps(hoi_record("/a.jpg")) + "\n")
+    b.write_text(dumps(hoi_record("/b.jpg")) + "\n")
+    s = export([a, b], "csv", tmp_path / "o.csv")
+    assert (s.read, s.written) == (2, 2) and (tmp_path / "o.csv").read_text().count("/b.jpg") == 2
+    (tmp_path / "c.txt").write_text("path\n/x.jpg\n")
+    with pytest.raises(InputError, match=r"c\.txt:1: not a results file"):
+        export([a, tmp_path / "c.txt"], "csv", tmp_path / "p.csv")
+    assert not (tmp_path / "p.csv").exists()
