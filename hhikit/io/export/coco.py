@@ -295,17 +295,15 @@ def read_coco(path: str | Path, options: ExportOptions | None = None) -> list[Im
 
 
 def _from_coco(d: dict[str, Any], options: ExportOptions) -> list[ImageResult]:
-    from hhikit.io.export.base import image_root_to_path
-
     names = {int(c["id"]): str(c["name"]) for c in d["categories"]}
     person_cat = next((cid for cid, n in names.items() if n == "person"), 1)
     records: dict[int, ImageResult] = {}
     for img in d["images"]:
         if img.get("video_id") is not None:
             continue
-        p = img.get("hhi_path") or image_root_to_path(
-            str(img["file_name"]), ExportOptions(document_root=options.document_root)
-        )
+        p = img.get("hhi_path") or str(img["file_name"])
+        if not img.get("hhi_path") and options.document_root is not None and not Path(p).is_absolute():
+            p = (Path(options.document_root) / p).as_posix()  # file_name is relative to the image folder
         r = ImageResult(path=str(p), width=int(img.get("width", 0)), height=int(img.get("height", 0)))
         r.interactions = [Interaction.from_dict(i) for i in img.get("hhi_interactions", [])]
         records[int(img["id"])] = r
