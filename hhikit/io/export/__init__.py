@@ -53,7 +53,7 @@ class ExportSummary:
     def text(self) -> str:
         files = ", ".join(str(p) for p in self.paths)
         return (f"export: {self.written} of {self.read} records written to {files}"
-                f" ({self.skipped} skipped, {len(self.problems)} bad lines)")  # fmt: skip
+                f" ({self.skipped} skipped, {len(self.problems)} problems)")  # fmt: skip
 
 
 def open_writer(fmt: str, out: str | Path, options: ExportOptions | None = None) -> Writer:

@@ -210,7 +210,7 @@ def image_root_to_path(url: str, options: ExportOptions) -> str:
 
 @dataclass
 class HOI:
-    """One human-object interaction triplet of an image record (``record["hois"]``)."""
+    """One human-object interaction triplet of an image record, as the exporters see it."""
 
     person: int
     object: int | None
@@ -221,6 +221,7 @@ class HOI:
     interactiveness: float | None = None
     suppressed: bool = False
     cues: list[str] = field(default_factory=list)
+    label: str = ""
 
 
 def _first(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
@@ -231,13 +232,18 @@ def _first(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
 
 
 def record_hois(record: ImageResult) -> Iterator[HOI]:
-    """The HOI triplets a record holds (none when it has no ``hois``). Tolerates the few
-    spellings of the fields (``person``/``person_id``, ``object``/``object_index``,
-    ``hoi``/``class``, ``object_name``/``object_label``)."""
-    items = record.extra.get("hois") or []
+    """The HOI triplets a record holds: its ``hois`` records (``types.HOI``, when the record
+    type has them), else a ``hois`` list of dicts kept in ``extra``. For dicts the few
+    spellings of the fields are accepted (``person``/``person_id``, ``object``/
+    ``object_index``, ``hoi``/``class``, ``object_name``/``object_label``). A negative object
+    index or class id means none."""
+    typed = getattr(record, "hois", None)
+    items = typed if typed else record.extra.get("hois") or []
     if not isinstance(items, list):
         raise InputError(f"{record.path}: 'hois' is not a list")
     for n, h in enumerate(items):
+        if not isinstance(h, dict):
+            h = h.to_dict() if hasattr(h, "to_dict") else None
         if not isinstance(h, dict):
             raise InputError(f"{record.path}: HOI triplet {n} is not an object")
         try:
@@ -247,13 +253,14 @@ def record_hois(record: ImageResult) -> Iterator[HOI]:
             yield HOI(
                 person=int(_first(h, "person", "person_id", "human", "subject")),
                 object=None if obj is None or int(obj) < 0 else int(obj),
-                hoi=None if cls is None else int(cls),
+                hoi=None if cls is None or int(cls) < 0 else int(cls),
                 verb=str(_first(h, "verb", "verb_name", default="")),
                 object_name=str(_first(h, "object_name", "object_label", "object_category", default="")),
                 score=float(_first(h, "score", default=0.0)),
                 interactiveness=None if inter is None else float(inter),
                 suppressed=bool(h.get("suppressed", False)),
                 cues=[str(c) for c in h.get("cues", [])],
+                label=str(h.get("label", "")),
             )
         except (TypeError, ValueError) as exc:
             raise InputError(f"{record.path}: HOI triplet {n} is malformed ({exc})") from None

@@ -182,7 +182,7 @@ class CocoWriter(_CocoBase):
                 raise InputError(f"{record.path}: HOI triplet names a person or object the record does not have")
             self.rel_id += 1
             rel = {"id": self.rel_id, "image_id": self.image_id, "kind": "hoi", "subject_id": person_ann[h.person],
-                   "object_id": None if h.object is None else object_ann[h.object], "hoi": h.hoi, "verb": h.verb,
+                   "object_id": None if h.object is None else object_ann[h.object], "hoi": h.hoi, "label": h.label, "verb": h.verb,
                    "object_name": h.object_name, "score": _r(h.score),
                    "interactiveness": None if h.interactiveness is None else _r(h.interactiveness),
                    "suppressed": h.suppressed, "cues": h.cues}  # fmt: skip
@@ -342,6 +342,7 @@ def _from_coco(d: dict[str, Any], options: ExportOptions) -> list[ImageResult]:
             oid = rel.get("object_id")
             r.extra.setdefault("hois", []).append({
                 "person": subj, "object": None if oid is None else object_of[int(oid)][1], "hoi": rel.get("hoi"),
+                "label": rel.get("label", ""),
                 "verb": rel.get("verb", ""), "object_name": rel.get("object_name", ""),
                 "score": float(rel.get("score", 0.0)), "interactiveness": rel.get("interactiveness"),
                 "suppressed": bool(rel.get("suppressed", False)), "cues": list(rel.get("cues", [])),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -53,6 +54,13 @@ def test_hoi_triplets_read_in_their_spellings_and_bad_ones_named():
     a, b = record_hois(r)
     assert (a.person, a.object, a.hoi, a.verb) == (0, None, 3, "wave")
     assert (b.person, b.object, b.hoi, b.object_name, b.score) == (1, 1, 7, "skateboard", 0.0)
+    # the typed form (records of kind types.HOI): read through their to_dict
+    typed = SimpleNamespace(to_dict=lambda: {"person": 2, "object": 0, "hoi": 86, "label": "hold cup", "verb": "hold",
+                                             "object_name": "cup", "score": 0.4, "interactiveness": 0.8,
+                                             "suppressed": False, "cues": ["c"]})  # fmt: skip
+    rec = SimpleNamespace(path="/t.jpg", hois=[typed], extra={"hois": [{"person": 9}]})
+    (h,) = record_hois(rec)
+    assert (h.person, h.object, h.hoi, h.label, h.interactiveness) == (2, 0, 86, "hold cup", 0.8)
     r.extra["hois"] = [{"person": "x"}]
     with pytest.raises(InputError, match="HOI triplet 0 is malformed"):
         list(record_hois(r))
