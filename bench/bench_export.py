@@ -2,12 +2,13 @@
 synthetic results file of N records, for two sizes, to show memory stays flat.
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_export.py [--records 100000] [--small 10000]
-        [--from results.jsonl] [--formats coco,coco-detections,labelstudio,csv,hoi]
+        [--from results.jsonl] [--formats coco,coco-detections,labelstudio,import-labelstudio,csv,hoi]
 
 The input is made once: real records cycled from ``--from`` (default: a results file of the
 shared Waldo and Wenda images when one is given, else a record shaped like a busy photo: 4
 people with 17 keypoints, 6 pairs with 8 interactions, 3 objects, 6 HOI triplets), each with
-its own path. Each (format, size) runs ``python -m hhikit export`` in a fresh subprocess and
+its own path. ``import-labelstudio`` reads the Label Studio export of the same size back
+(``hhi import --from labelstudio``; list it after ``labelstudio``). Each (format, size) runs ``python -m hhikit export`` in a fresh subprocess and
 reads its peak resident memory (VmHWM); times are the subprocess's wall and CPU time
 (start-up included). Flat memory
 means the peak at N records is about the peak at the small size. Other processes on the
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORMATS = ("coco", "coco-detections", "labelstudio", "csv", "hoi")
+FORMATS = ("coco", "coco-detections", "labelstudio", "import-labelstudio", "csv", "hoi")
 
 CHILD = """
 import sys
@@ -77,10 +78,13 @@ def _child_cpu() -> float:
 
 def run(fmt: str, results: Path, out: Path) -> tuple[float, float, int, int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if fmt.startswith("import-"):  # read an export back: hhi import FILE --from FORMAT
+        argv = ["import", str(results), "--from", fmt.removeprefix("import-"), "--out", str(out)]
+    else:
+        argv = ["export", str(results), "--to", fmt, "--out", str(out)]
     cpu0 = _child_cpu()
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", CHILD, "export", str(results), "--to", fmt, "--out", str(out)],
-                       env=env, capture_output=True, text=True)  # fmt: skip
+    p = subprocess.run([sys.executable, "-c", CHILD, *argv], env=env, capture_output=True, text=True)
     dt = time.perf_counter() - t0
     cpu = _child_cpu() - cpu0
     if p.returncode != 0:
@@ -103,7 +107,8 @@ def main() -> None:
             make_input(results, n, args.source)
             size = results.stat().st_size / 1e6
             for fmt in args.formats.split(","):
-                dt, cpu, hwm, out_size = run(fmt, results, Path(tmp) / f"out_{n}.{fmt}")
+                src = Path(tmp) / f"out_{n}.labelstudio" if fmt == "import-labelstudio" else results
+                dt, cpu, hwm, out_size = run(fmt, src, Path(tmp) / f"out_{n}.{fmt}")
                 rows.append((fmt, n, size, dt, cpu, n / dt, hwm, out_size / 1e6))
                 print(f"{fmt:16s} {n:>8d} records  input {size:7.1f} MB  {dt:6.1f} s ({cpu:6.1f} s CPU)  {n / dt:8.0f} rec/s  "
                       f"peak RSS {hwm:5d} MB  output {out_size / 1e6:7.1f} MB", flush=True)  # fmt: skip
