@@ -67,7 +67,10 @@ def image_task(r: ImageResult, refs: ImageRefs, options: ExportOptions) -> dict[
     for i, o in enumerate(r.objects):
         result.append(rect(f"o{i}", o.box, o.label, o.score))
     live = [q for q in r.pairs if options.include_suppressed or not q.suppressed]
+    ids = {p.id for p in r.people}
     for q in live:
+        if q.a not in ids or q.b not in ids:
+            raise NotSupported(f"{r.path}: pair ({q.a}, {q.b}) names a person the record does not have")
         labels = [q.interactions[0].text] if q.interactions else []
         result.append({"type": "relation", "from_id": f"p{q.a}", "to_id": f"p{q.b}", "direction": "right",
                        "labels": labels})  # fmt: skip

@@ -172,6 +172,17 @@ def test_bad_label_studio_files_name_the_file_and_task(tmp_path):
     assert len(got) == 1 and problems == [f"{odd}: task 1: the task's data has neither 'image' nor 'video'"]
 
 
+def test_a_pair_naming_a_missing_person_is_refused_for_that_record_only(tmp_path):
+    bad = hoi_record("/data/bad.jpg")
+    bad.pairs[0].b = 7
+    problems: list[str] = []
+    s = export_records([bad, hoi_record()], "labelstudio", tmp_path / "t.json", on_problem=problems.append)
+    assert (s.written, s.skipped) == (1, 1) and problems == [
+        "/data/bad.jpg: pair (0, 7) names a person the record does not have"
+    ]
+    assert len(json.loads((tmp_path / "t.json").read_text())) == 1
+
+
 def test_large_exports_stream_in_small_chunks(tmp_path, monkeypatch):
     import hhikit.io.export.labelstudio_read as lsr
 
