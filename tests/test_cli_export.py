@@ -53,7 +53,34 @@ def test_cli_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, capsys):
 
 
 def test_the_cli_names_every_registered_format_without_importing_them():
+    from hhikit import registry
     from hhikit.cli.export import FORMATS
-    from hhikit.io.export import FORMATS as REGISTERED
 
-    assert tuple(REGISTERED.names()) == FORMATS
+    builtin = [e.name for e in registry.entries("export") if e.module.startswith("hhikit.")]
+    assert tuple(builtin) == FORMATS
+
+
+def test_a_plugin_adds_a_format(tmp_path, monkeypatch):
+    (tmp_path / "hhi_names_plugin.py").write_text(
+        "from hhikit.io.export import register_writer\n"
+        "from hhikit.io.export.base import AtomicFile\n\n"
+        "@register_writer('names')\n"
+        "class NamesWriter:\n"
+        "    '''Image paths, one per line.'''\n"
+        "    def __init__(self, out, options):\n"
+        "        self.file = AtomicFile(out)\n"
+        "    def write(self, record):\n"
+        "        self.file.write(record.path + '\\n')\n"
+        "    def close(self):\n"
+        "        return [self.file.commit()]\n"
+        "    def abort(self):\n"
+        "        self.file.abort()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    results = write_results([hoi_record("/a.jpg"), hoi_record("/b.jpg")], tmp_path / "r.jsonl")
+    out = tmp_path / "names.txt"
+    assert main(["export", str(results), "--plugin", "hhi_names_plugin", "--to", "names", "--out", str(out)]) == 0
+    assert out.read_text() == "/a.jpg\n/b.jpg\n"
+    from hhikit.io.export import format_help
+
+    assert format_help("names") == "Image paths, one per line."
