@@ -22,6 +22,9 @@ def test_export_then_import_through_the_cli(tmp_path, capsys):
     assert main(["import", str(out), "--from", "labelstudio", "--out", str(back)]) == 0
     (r,) = read_jsonl(back)
     np.testing.assert_allclose(r.people[1].box, [70, 25, 120, 160], atol=1e-6)
+    from hhikit.eval.waldo import load_waldo_predictions
+
+    assert load_waldo_predictions(back) == {"a": ["_ shaking hands with _"]}  # reviewed pairs evaluate as they are
     coco = tmp_path / "c.json"
     assert main(["export", str(results), "--to", "coco", "--out", str(coco)]) == 0
     assert main(["import", str(coco), "--from", "coco", "--out", str(back)]) == 0
