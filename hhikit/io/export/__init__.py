@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hhikit.errors import InputError
+from hhikit.errors import ConfigError, InputError
 from hhikit.io.export import coco, csv, hoi, labelstudio  # noqa: F401  (register the writers)
 from hhikit.io.export.base import (
     FORMATS,
@@ -105,7 +105,9 @@ def export(results: str | Path | Sequence[str | Path], fmt: str, out: str | Path
         if on_problem is not None:
             on_problem(msg)
 
-    for f in files:  # refuse a missing or foreign file before anything is written
+    for f in files:  # refuse a missing or foreign file, or the output itself, before anything is written
+        if Path(out).exists() and Path(f).exists() and Path(f).resolve() == Path(out).resolve():
+            raise ConfigError(f"{out}: the output is an input results file; choose another --out")
         next(iter(iter_results(f, problem)), None)
     records = (r for f in files for r in iter_results(f, problem))
     summary = export_records(records, fmt, out, options, problem)

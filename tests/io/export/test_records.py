@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hhikit.errors import InputError
+from hhikit.errors import ConfigError, InputError
 from hhikit.io.export import export
 from hhikit.io.export.records import iter_results
 from hhikit.types import dumps
@@ -73,3 +73,11 @@ def test_several_results_files_are_read_in_order_and_a_foreign_one_stops_it_firs
     with pytest.raises(InputError, match=r"c\.txt:1: not a results file"):
         export([a, tmp_path / "c.txt"], "csv", tmp_path / "p.csv")
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_the_output_never_overwrites_an_input(tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text(dumps(hoi_record()) + "\n")
+    with pytest.raises(ConfigError, match="the output is an input results file"):
+        export(p, "csv", p)
+    assert p.read_text() == dumps(hoi_record()) + "\n"
