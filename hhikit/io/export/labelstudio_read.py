@@ -158,14 +158,14 @@ def _task_record(task: dict[str, Any], source: str, options: ExportOptions) -> R
         else:
             r.objects.append(DetectedObject(label, box, score))
     for item in keypoints:
-        person = people.get(str(item.get("parentID")))
         label = (item["value"].get("keypointlabels") or [""])[0]
+        x, y = item["value"]["x"] * w / 100, item["value"]["y"] * h / 100
+        person = people.get(str(item.get("parentID"))) or _smallest_box_around(people.values(), x, y)
         if person is None or label not in COCO17_NAMES:
             continue
         if person.keypoints is None:
             person.keypoints, person.keypoint_format = np.zeros((17, 3), dtype=np.float32), "coco17"
-        k = COCO17_NAMES.index(label)
-        person.keypoints[k] = (item["value"]["x"] * w / 100, item["value"]["y"] * h / 100, item.get("score", 1.0))
+        person.keypoints[COCO17_NAMES.index(label)] = (x, y, item.get("score", 1.0))
     r.people = sorted(people.values(), key=lambda p: p.id)
     pairs: dict[tuple[int, int], Pair] = {}
     for item in result:
@@ -181,6 +181,13 @@ def _task_record(task: dict[str, Any], source: str, options: ExportOptions) -> R
                 pair.interactions.append(Interaction(str(lab), 1.0, ["label studio"]))
     r.pairs = [pairs[k] for k in sorted(pairs)]
     return r
+
+
+def _smallest_box_around(people: Any, x: float, y: float) -> Person | None:
+    """A keypoint drawn in Label Studio has no ``parentID``: it belongs to the smallest person
+    box that holds it (none when no box does)."""
+    inside = [p for p in people if p.box[0] <= x <= p.box[2] and p.box[1] <= y <= p.box[3]]
+    return min(inside, key=lambda p: p.area, default=None)
 
 
 def _video_record(data: dict[str, Any], result: list[dict[str, Any]], options: ExportOptions) -> VideoResult:

@@ -80,6 +80,8 @@ def test_import_reads_corrected_annotations_before_predictions(tmp_path):
              "value": {"x": 50.0, "y": 12.5, "width": 25.0, "height": 50.0, "rectanglelabels": ["person"]}},
             {"id": "obj", "type": "rectanglelabels", **common,
              "value": {"x": 80.0, "y": 80.0, "width": 5.0, "height": 5.0, "rectanglelabels": ["cup"]}},
+            {"id": "kp1", "type": "keypointlabels", **common,  # drawn by the reviewer: no parentID
+             "value": {"x": 55.0, "y": 20.0, "width": 0.5, "keypointlabels": ["nose"]}},
             {"type": "relation", "from_id": "t5sp3TyXPo", "to_id": "Dx_aB91ISN", "labels": ["_ hugging _"]},
             {"type": "relation", "from_id": "Dx_aB91ISN", "to_id": "obj", "labels": ["_ holding _"]},
         ]},
@@ -87,6 +89,7 @@ def test_import_reads_corrected_annotations_before_predictions(tmp_path):
     out.write_text(json.dumps([task]))
     r = list(read_labelstudio(out))[0]
     np.testing.assert_allclose(r.people[0].box, [20, 20, 60, 100], atol=1e-5)
+    assert r.people[0].keypoints is None and r.people[1].keypoints[0].tolist() == pytest.approx([110, 32, 1])
     assert [(p.a, p.b, [i.text for i in p.interactions]) for p in r.pairs] == [(0, 1, ["_ hugging _"])]
     assert [o.label for o in r.objects] == ["cup"]
     assert r.path == "/data/HICO_test2015_00000001.jpg"
