@@ -45,6 +45,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.pseudolabel.cards",
     "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",
+    "hhikit.io.export",
 ]
 
 
