@@ -83,3 +83,16 @@ def test_lis_uses_detector_scores() -> None:
     assert [h.hoi for h in strong] == [h.hoi for h in weak]
     assert all(w.score < s.score for w, s in zip(weak, strong, strict=True))
     assert COCO80_INDEX["sports ball"] == 32
+
+
+def test_discriminator_as_interactiveness_is_symmetric(tmp_path: Path) -> None:
+    from hhikit.pairs import get_interactiveness
+
+    w = tmp_path / "m.pt"
+    tiny_model().save(w)
+    model = get_interactiveness("tin-hoi", weights=w)
+    a = [[0, 0, 100, 200], [0, 0, 50, 90]]
+    b = [[80, 10, 180, 210], [400, 0, 450, 90]]
+    s1, s2 = model.score(a, b), model.score(b, a)
+    assert s1.shape == (2,) and np.allclose(s1, s2) and ((0 <= s1) & (s1 <= 1)).all()
+    assert model.threshold == 0.05
