@@ -70,3 +70,14 @@ def test_vcoco_prior_rows_one_per_pair_and_class(tmp_path: Path, capsys) -> None
     ball_rows = [r for r in rows if r["hoi"] == kick and r["score"] > 0]
     assert ball_rows  # kick is scored only where the object is a sports ball
     assert main(["eval", "hoi", "--vcoco", str(small), "--predictions", str(out), "--json"]) == 0
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "instances_vcoco_train.json"
+    assert main(["hoi", "predict", "--vcoco", str(missing), "--gt-boxes", "--out", str(tmp_path / "p.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert str(missing) in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["train", "hoi", "--vcoco", str(missing), "--images", str(tmp_path / "nope"), "--out",
+                 str(tmp_path / "t.pt")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "nope" in err and "not a folder" in err
