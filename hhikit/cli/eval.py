@@ -54,6 +54,9 @@ def add_eval(sub: Any) -> None:
     g.add_argument("--hicodet", type=Path, help="HICO-DET annotation JSON (instances_test2015.json layout)")
     g.add_argument("--vcoco", type=Path, help="V-COCO annotation JSON (instances_vcoco_test.json layout)")
     h.add_argument("--predictions", type=Path, help="JSONL, one detection per line: image, box_h, box_o, hoi, score")
+    h.add_argument(
+        "--train", type=Path, help="HICO-DET training annotations: recompute the rare split (< 10 instances)"
+    )
     h.add_argument("--gt-as-predictions", type=Path, metavar="OUT", help="write the ground truth as predictions")
     h.add_argument("--interactiveness", action="store_true", help="class-agnostic interactiveness AP instead")
     h.add_argument("--iou", choices=["inclusive", "continuous"], default="inclusive", help="IoU pixel convention")
@@ -139,7 +142,7 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
     from hhikit.errors import InputError
     from hhikit.eval import hoi
 
-    gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco)
+    gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco, args.train)
     if args.gt_as_predictions:
         rows = hoi.gt_as_predictions(hoi.interactive_pairs(gt) if args.interactiveness else gt)
         n = hoi.write_hoi_predictions(rows, args.gt_as_predictions)
