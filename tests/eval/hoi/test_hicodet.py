@@ -54,6 +54,8 @@ def test_official_and_upt_equal_the_ports(seed, tmp_path):
     assert [it["ap"] for it in r.items] == pytest.approx(ref["default_aps"], abs=1e-9)
     assert [it["ap_known_object"] for it in r.items] == pytest.approx(ref["ko_aps"], abs=1e-9)
     _close(r.summary["upt"], upt_hicodet(ann, rows)["default"], 1e-9)
+    _close(r.summary["continuous"], ref["continuous_default"], 1e-9)
+    _close(r.summary["continuous"]["known_object"], ref["continuous_ko"], 1e-9)
     assert r.summary["detections_on_empty_images"] > 0 and r.summary["full"] < 1
 
 
@@ -81,6 +83,7 @@ def test_whole_hicodet_test_set_equals_the_port():
     ref = matlab_hicodet(ann, rows)
     _close(r, ref["default"], 1e-6)
     _close(r["known_object"], ref["ko"], 1e-6)
+    _close(r["continuous"], ref["continuous_default"], 1e-6)
     assert r["detections_on_empty_images"] > 0 and 0.2 < r["full"] < 0.9
 
 
