@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,11 +153,17 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
     if not args.predictions:
         raise InputError("give --predictions FILE (or --gt-as-predictions OUT)")
     det = hoi.read_hoi_predictions(args.predictions)
-    if args.interactiveness:
-        return hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=bool(args.count_empty))
-    if gt.dataset == "vcoco":
-        return hoi.evaluate_vcoco(gt, det, convention=args.iou)
-    return hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty is not False)
+    with warnings.catch_warnings(record=True) as caught:  # one line each on stderr; also in the report
+        warnings.simplefilter("always")
+        if args.interactiveness:
+            rep = hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=bool(args.count_empty))
+        elif gt.dataset == "vcoco":
+            rep = hoi.evaluate_vcoco(gt, det, convention=args.iou)
+        else:
+            rep = hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty is not False)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return rep
 
 
 @_eval_guard
