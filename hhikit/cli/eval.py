@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _group, fail
 
 if TYPE_CHECKING:
     pass
@@ -108,8 +108,7 @@ def _eval_guard(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.N
         try:
             report = fn(args)
         except HHIError as exc:
-            _print_err(str(exc))
-            return 2
+            return fail(exc)
         return 0 if report is None else _emit_report(report, args)
 
     return run
@@ -140,7 +139,7 @@ def run_eval_imsitu(args: argparse.Namespace) -> Any:
 
 @_eval_guard
 def run_eval_hoi(args: argparse.Namespace) -> Any:
-    from hhikit.errors import InputError
+    from hhikit.errors import ConfigError
     from hhikit.eval import hoi
 
     gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco, args.train)
@@ -151,7 +150,7 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
         if not args.predictions:
             return None
     if not args.predictions:
-        raise InputError("give --predictions FILE (or --gt-as-predictions OUT)")
+        raise ConfigError("give --predictions FILE (or --gt-as-predictions OUT)")  # usage: exit 2
     det = hoi.read_hoi_predictions(args.predictions)
     with warnings.catch_warnings(record=True) as caught:  # one line each on stderr; also in the report
         warnings.simplefilter("always")

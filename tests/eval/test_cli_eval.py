@@ -24,7 +24,7 @@ def test_eval_waldo_cli_json_and_out(tmp_path, capsys):
 
 def test_eval_cli_bad_input_is_one_line(tmp_path, capsys):
     rc = main(["eval", "waldo", "--predictions", str(tmp_path / "x"), "--labels", str(tmp_path / "y")])
-    assert rc == 2 and "not found" in capsys.readouterr().err
+    assert rc == 1 and "not found" in capsys.readouterr().err
 
 
 def test_eval_shots_and_multilabel_cli(tmp_path, capsys):
