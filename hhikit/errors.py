@@ -25,6 +25,11 @@ class ConfigError(HHIError):
     """A bad option, card or configuration value."""
 
 
+class OutputError(HHIError):
+    """Results cannot be written (no space, read-only, not a regular file, broken pipe): the
+    run stops with one line; what was written before stays whole and a rerun resumes."""
+
+
 def error_record(exc: BaseException) -> dict[str, str]:
     """The `error` field of a record for any exception, with a one-line message."""
     if isinstance(exc, HHIError):

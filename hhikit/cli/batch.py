@@ -38,6 +38,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from hhikit.batch import BatchConfig, WorkerSpec
     from hhikit.batch import run_batch as batch
     from hhikit.errors import HHIError
+    from hhikit.io.safeopen import shown, shown_lines
 
     try:
         pipeline = _pipeline_config(args)
@@ -59,9 +60,17 @@ def run_batch(args: argparse.Namespace) -> int:
     try:
         summary = batch(cfg)
     except HHIError as exc:
-        _print_err(str(exc))
+        _print_err(shown(str(exc)))
         return 2
-    print(summary.text(), file=sys.stderr)
+    except OSError as exc:  # anything the runner did not name itself: still one line
+        _print_err(shown(f"{args.out}: {exc.strerror or exc}"))
+        return 2
+    print(shown_lines(summary.text()), file=sys.stderr)
     if args.summary_json:
-        print(json.dumps(summary.to_dict()))
+        try:
+            print(json.dumps(summary.to_dict()), flush=True)
+        except BrokenPipeError:
+            pass
+    if summary.interrupted:
+        return 130
     return 1 if summary.failed else 0

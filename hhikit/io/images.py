@@ -5,15 +5,21 @@ bombs and absurd dimensions rejected with an ``InputError`` naming the file and 
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hhikit.errors import InputError
+from hhikit.io.safeopen import open_regular, os_reason
 
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000; larger inputs are refused, not decoded
+# An image file may hold at most the pixel cap uncompressed at 8-bit RGB, plus room for
+# metadata: anything bigger cannot be an image we would decode, and is refused unread.
+MAX_IMAGE_BYTES = 3 * MAX_PIXELS + 16 * 1024 * 1024
 MIN_SIDE = 8
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
 
@@ -41,10 +47,16 @@ def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
     """Decode image bytes to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``."""
     if not data:
         raise InputError(f"{name}: empty file (0 bytes)")
+    return _decode(io.BytesIO(data), name)
+
+
+def _decode(fh: BinaryIO, name: str) -> np.ndarray:
+    """Decode from a seekable binary file: Pillow reads the header first, so a file that is
+    no image is refused without being read whole."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(fh)
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise InputError(f"{name}: image is {w}x{h} pixels, over the {MAX_PIXELS:,}-pixel limit")
@@ -71,18 +83,17 @@ def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``."""
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError(f"{p}: is a directory, not an image")
-        data = p.read_bytes()
-    except InputError:
-        raise
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return decode_image(data, str(p))
+    """Read an image file to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``.
+
+    Only a regular file of at most ``MAX_IMAGE_BYTES`` is opened (a FIFO, a device, a
+    directory or a symlink loop gets one clear line and is never read)."""
+    name = str(path)
+    with open_regular(name, MAX_IMAGE_BYTES, "image") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise InputError(f"{name}: empty file (0 bytes)")
+        try:
+            return _decode(fh, name)
+        except InputError:
+            raise
+        except OSError as exc:
+            raise InputError(f"{name}: {os_reason(exc)}") from None
