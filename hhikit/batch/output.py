@@ -36,6 +36,7 @@ from pathlib import Path
 from hhikit.batch.inputs import key_hash
 from hhikit.errors import ConfigError, OutputError
 from hhikit.io.atomic import atomic_write_text
+from hhikit.io.outputs import utf8_json
 from hhikit.io.safeopen import RECORD_LINE_MAX, kind_of_mode
 
 CONFIG_SCHEMA = "hhikit-batch-config/1"
@@ -60,10 +61,7 @@ def encode_line(line: str) -> bytes:
     A path with undecodable bytes (lone surrogates, PEP 383) cannot be UTF-8: such a record
     is re-serialised with ASCII escapes (``"\\udcff"``), which any JSON reader turns back into
     the same string, and ``os.fsencode`` into the original bytes."""
-    try:
-        return (line + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        return (json.dumps(json.loads(line), ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+    return (utf8_json(line) + "\n").encode("utf-8")
 
 
 def output_reason(exc: OSError) -> str:
