@@ -169,7 +169,8 @@ def analyze_upload(
             result = image_pipe.analyze(saved.path, on_stage=on_stage)
         elif video_pipe is None:
             result = VideoResult(
-                path=name, error={"type": "ModelUnavailable", "message": "video analysis is not available"}
+                path=name,
+                error={"type": "ModelUnavailable", "message": f"{name[:80]}: video analysis is not available here"},
             )
         else:
             try:

@@ -43,6 +43,19 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img
 
 
+def _is_media_container(fh: BinaryIO) -> bool:
+    """Whether the first bytes are those of an audio/video container (MP4/MOV, Matroska/WebM,
+    AVI, WAV, Ogg, FLAC, MP3): a clearer message than "unrecognised format"."""
+    try:
+        fh.seek(0)
+        head = fh.read(12)
+    except (OSError, ValueError):
+        return False
+    if head[4:8] == b"ftyp" or head[:4] in (b"\x1a\x45\xdf\xa3", b"OggS", b"fLaC") or head[:3] == b"ID3":
+        return True
+    return head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"WAVE")
+
+
 def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
     """Decode image bytes to an ``(H, W, 3)`` uint8 RGB array, or raise ``InputError``."""
     if not data:
@@ -70,6 +83,8 @@ def _decode(fh: BinaryIO, name: str) -> np.ndarray:
     except InputError:
         raise
     except UnidentifiedImageError:
+        if _is_media_container(fh):
+            raise InputError(f"{name}: not an image (a video or audio file: see `hhi video`)") from None
         raise InputError(f"{name}: not an image (unrecognised format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InputError(f"{name}: refused as a decompression bomb ({exc})") from None

@@ -64,7 +64,7 @@ def _a(what: str) -> str:
 
 
 def _size_words(n: int) -> str:
-    return f"{n / MIB:,.1f} MiB" if n >= MIB else f"{n:,} bytes"
+    return f"{n:,} bytes"
 
 
 def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None, what: str = "file") -> BinaryIO:
