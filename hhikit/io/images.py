@@ -21,6 +21,10 @@ MAX_PIXELS = 80_000_000  # ~ 9000 x 9000; larger inputs are refused, not decoded
 # metadata: anything bigger cannot be an image we would decode, and is refused unread.
 MAX_IMAGE_BYTES = 3 * MAX_PIXELS + 16 * 1024 * 1024
 MIN_SIDE = 8
+# The formats Pillow may try: the common photo formats only. Its other readers are never
+# tried: some read a whole text file (the IM reader takes `key: value` lines, so it reads all
+# of /etc/shadow) and each is attack surface a photo never needs.
+READ_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "TIFF", "WEBP", "PPM", "ICO", "JPEG2000", "AVIF")
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
 
 
@@ -41,6 +45,11 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode != "RGB":
         return img.convert("RGB")
     return img
+
+
+def _formats() -> list[str]:
+    Image.init()
+    return [f for f in READ_FORMATS if f in Image.OPEN]
 
 
 def _is_media_container(fh: BinaryIO) -> bool:
@@ -69,7 +78,7 @@ def _decode(fh: BinaryIO, name: str) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(fh)
+            img = Image.open(fh, formats=_formats())
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise InputError(f"{name}: image is {w}x{h} pixels, over the {MAX_PIXELS:,}-pixel limit")
