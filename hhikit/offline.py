@@ -6,8 +6,9 @@ collector from its own threads, Streamlit gathers usage statistics, the Hugging 
 sends telemetry and checks for updates, Ray reports usage. The environment variables below
 turn each off before the library is loaded (subprocesses and batch workers inherit them).
 
-A user who sets one of the ``*_OFFLINE`` variables keeps their value (going online for a hub
-model is their call); telemetry switches are always forced off.
+A user who sets one of the ``*_OFFLINE`` variables keeps their value, and with
+``HHIKIT_ALLOW_HUB=1`` (hub downloads allowed, see ``hhikit.models.store``) they are not set:
+going online for a hub model is the user's call. Telemetry switches are always forced off.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def disable_telemetry() -> None:
     """Set the variables above; for an onnxruntime imported before hhikit, also call its
     ``disable_telemetry_events``. Idempotent and cheap (imports nothing)."""
     os.environ.update(FORCED)
-    for k, v in DEFAULTS.items():
-        os.environ.setdefault(k, v)
+    if os.environ.get("HHIKIT_ALLOW_HUB") != "1":
+        for k, v in DEFAULTS.items():
+            os.environ.setdefault(k, v)
     ort = sys.modules.get("onnxruntime")
     off = getattr(ort, "disable_telemetry_events", None)
     if off is not None:

@@ -55,6 +55,8 @@ def stop_app(proc: subprocess.Popen, timeout: float = 10.0) -> int:
     """End the server's process group (SIGTERM, then SIGKILL after ``timeout`` s); its code."""
     import signal
 
+    if proc.poll() is not None:  # ended on its own; the group leader's pid may be reused
+        return proc.wait()
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)

@@ -22,9 +22,11 @@ MAX_MB = float(os.environ.get("HHIKIT_APP_MAX_MB", DEFAULT_MAX_MB))
 
 @st.cache_resource(show_spinner="Loading models (once)...")
 def image_pipeline() -> Any:
+    from hhikit.app import settings
     from hhikit.pipeline import Pipeline
 
-    return Pipeline()
+    settings.load_plugins()
+    return Pipeline(settings.pipeline_config())  # the options `hhi app` was given
 
 
 @st.cache_resource(show_spinner="Loading video models (once)...")
@@ -33,7 +35,10 @@ def video_pipeline() -> Any:
         from hhikit.video import VideoPipeline  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return VideoPipeline()
+    from hhikit.app import settings
+
+    settings.load_plugins()
+    return VideoPipeline(settings.video_config())
 
 
 def show_image_result(path: Path, result: Any) -> None:

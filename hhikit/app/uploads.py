@@ -179,12 +179,8 @@ def analyze_upload(
                 from hhikit.video.writers import contact_sheet
 
                 samples = contact_sheet(result, full.samples)  # reads the server's copy: before the rename
-            except HHIError as exc:
-                result = VideoResult(path=name, error=error_record(exc))
-            except Exception as exc:  # a library failure on a strange file becomes a message, as in the CLI
-                result = VideoResult(
-                    path=name, error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}
-                )
+            except Exception as exc:  # the one error policy, as in the CLI and the batch worker
+                result = VideoResult(path=name, error=error_record(exc, saved.path))
     except HHIError as exc:
         result = ImageResult(path=name, error=error_record(exc))
     result.path = name

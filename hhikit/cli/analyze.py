@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 
 if TYPE_CHECKING:
     pass
@@ -59,9 +59,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     try:
         load_plugins(args.plugin)
         pipe = Pipeline(_pipeline_config(args))
-    except (HHIError, ValueError) as exc:
-        _print_err(shown(str(exc)))
-        return 2
+    except HHIError as exc:
+        return fail(exc)
     failed = 0
     names = OutputNames()
     for path in args.paths:
@@ -77,7 +76,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                 atomic_write_text(js, utf8_json(dumps(result)) + "\n")
                 save_png(str(png), annotate(read_image(path), result))
             except OSError as exc:
-                _print_err(shown(f"{args.out}: cannot write results ({exc.strerror or exc})"))
+                _print_err(f"{args.out}: cannot write results ({exc.strerror or exc})")
                 return 2
             if not args.json:
                 print(shown(f"  wrote {js} and {png}"), flush=True)
