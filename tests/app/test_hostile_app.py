@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from hhikit.app.server import app_command
-from hhikit.app.uploads import MB, UploadStore, as_text, limit_bytes, streamlit_limit_mb
+from hhikit.app.uploads import UploadStore
 from hhikit.errors import InputError
 from tests.conftest import ROOT
+
+MB = 1_000_000  # the unit of Streamlit's uploader (its frontend counts 10^6 bytes per MB)
 
 
 @pytest.mark.parametrize("mb", [25, 3, 0.5, 2.5])
@@ -26,9 +28,9 @@ def test_one_upload_limit_for_the_page_streamlit_and_the_app(mb, example_image):
     streamlit_mb = int(cmd[cmd.index("--server.maxUploadSize") + 1])
     store = UploadStore(max_mb=mb)
     try:
-        assert store.max_bytes == limit_bytes(mb) == int(mb * 1_000_000)
+        assert store.max_bytes == int(mb * MB)
         # Streamlit takes whole MB of 10^6 bytes: it refuses above the same number, rounded up
-        assert streamlit_mb == streamlit_limit_mb(mb) and (streamlit_mb - 1) * MB < store.max_bytes <= streamlit_mb * MB
+        assert (streamlit_mb - 1) * MB < store.max_bytes <= streamlit_mb * MB
         data = example_image.read_bytes()
         small = UploadStore(max_mb=(len(data) - 1) / MB)
         with pytest.raises(InputError, match=r"over the .* MB upload limit"):
@@ -41,6 +43,8 @@ def test_one_upload_limit_for_the_page_streamlit_and_the_app(mb, example_image):
 
 def test_names_are_shown_as_text_not_markdown():
     from markdown_it import MarkdownIt  # CommonMark, as Streamlit's renderer
+
+    from hhikit.app.uploads import as_text
 
     name = "![t](http://127.0.0.1:9/pixel.png) <img src=x onerror=alert(1)> **b** [l](http://x) `c` # h"
     md = MarkdownIt("commonmark").enable("table")
