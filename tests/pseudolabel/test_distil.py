@@ -121,3 +121,13 @@ def test_cli_teacher_that_writes_nothing_usable_stops_within_budget(tok, tmp_pat
     err = capsys.readouterr().err
     assert rc == 1
     assert "wrote 0 of 4 usable pairs in 8 attempts (budget 8); rejected: caption" in err, err
+
+
+def test_cli_options_come_from_the_config_dataclasses(tmp_path, capsys):
+    from hhikit.options import describe
+    from hhikit.pseudolabel.config import LabelConfig, StudentTrainingConfig
+
+    names = {r["name"] for r in describe(StudentTrainingConfig)} | {r["name"] for r in describe(LabelConfig)}
+    assert {"synthetic", "student_base", "parses", "nli", "hashes", "ignore", "test_set", "max_attempts"} <= names
+    rc = main(["pseudolabel", "--train-student", "--pairs", "0"])
+    assert rc == 1 and "pairs must be a number in [1, inf], got 0" in capsys.readouterr().err
