@@ -79,6 +79,10 @@ def run_pseudolabel(args: argparse.Namespace) -> int:
             args.captions, args.out, method=lc.method, student_dir=student_dir if lc.method == "student" else None,
             progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr), limit=lc.limit, post=post,
         )  # fmt: skip
+        if lc.phhi:
+            from hhikit.pseudolabel.run import write_phhi
+
+            print(f"{lc.phhi}: {write_phhi(args.out, lc.phhi)} kept labels (phhi.csv layout)", file=sys.stderr)
     except HHIError as exc:
         _print_err(str(exc))
         return 1

@@ -21,6 +21,9 @@ class LabelConfig:
     hashes: str | None = opt(None, metavar="FILE", help="id,hash CSV(.gz): repeated captions share a hash")
     weight_exp: float = opt(0.25, bounds=(0.0, None), help="exponent of the label-frequency weights")
     limit: int | None = opt(None, bounds=(1, None), metavar="N", help="only the first N rows")
+    phhi: str | None = opt(
+        None, metavar="CSV", help="also write the kept labels as the paper's phhi.csv (id,pseudolabel,weight)"
+    )
 
 
 @dataclass
