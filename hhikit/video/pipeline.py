@@ -46,6 +46,9 @@ class VideoConfig:
     beam_size: int = 1
     weights: str | None = None
     threshold: float = 0.6
+    bert_dir: str | None = None  # ICCCI runs: move the feature extractors' folders recorded in the run
+    ast_dir: str | None = None
+    vivit_dir: str | None = None
     min_score: float = 0.4
     parallel: bool = True
 
@@ -104,10 +107,16 @@ class VideoPipeline:
         self.unavailable.update(optional_models())
         self.labeller = ZeroShotLabeller(min_score=c.min_score)
         self.classifier = None
+        self.iccci = None
         if c.weights:
-            from hhikit.video.classifier import load_checkpoint
+            from hhikit.video.iccci import ICCCIRun, is_iccci, read_checkpoint
 
-            self.classifier = load_checkpoint(c.weights)
+            if is_iccci(read_checkpoint(c.weights)):
+                self.iccci = ICCCIRun(c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold)
+            else:
+                from hhikit.video.classifier import load_checkpoint
+
+                self.classifier = load_checkpoint(c.weights)
 
     # ---------------------------------------------------------------- passes
 
@@ -239,14 +248,23 @@ class VideoPipeline:
         evidence = [self._evidence(clip, shots, transcript, frames, samples, info.has_audio) for clip in clips]
         timings["features"] = time.perf_counter() - a
         a = time.perf_counter()
-        self._label(clips, evidence)
+        scene = None
+        if self.iccci is not None:  # the paper's model: the video is one scene of clips
+            scene = self.iccci.label_video(path, clips, shots, transcript, info.has_audio)
+        else:
+            self._label(clips, evidence)
         timings["labels"] = time.perf_counter() - a
         timings["total"] = time.perf_counter() - t0
         result = VideoResult(
             path=path, duration=duration, fps=info.fps, shots=shots, clips=clips, transcript=transcript, timings=timings,
         )  # fmt: skip
         result.extra["width"], result.extra["height"] = info.width, info.height
-        result.extra["labeller"] = "fusion-classifier" if self.classifier is not None else "zero-shot"
+        result.extra["labeller"] = (
+            "iccci" if scene is not None else "fusion-classifier" if self.classifier is not None else "zero-shot"
+        )
+        if scene is not None:
+            result.extra["scene_labels"] = {k: round(v, 6) for k, v in scene.items()}
+            result.extra["scene_predicted"] = [k for k, v in scene.items() if v > self.iccci.threshold]
         if warnings:
             result.extra["warnings"] = warnings
         if self.unavailable:
