@@ -43,6 +43,9 @@ def _video_summary(r: Any) -> str:
         lines.append(f"  warning: {w}")
     for s in r.transcript:
         lines.append(f"  [{s.start:6.1f}-{s.end:6.1f}] {s.text}")
+    if "scene_labels" in r.extra:  # the ICCCI model labels the whole video as one scene
+        scene = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.extra["scene_labels"].items(), key=lambda kv: -kv[1]))
+        lines.append(f"  scene (ICCCI): {', '.join(r.extra['scene_predicted']) or 'nothing above threshold'} [{scene}]")
     for i, c in enumerate(r.clips):
         labs = ", ".join(f"{lab.label} {lab.score:.2f}" for lab in c.labels)
         lines.append(f"  clip {i} [{c.start:.1f}-{c.end:.1f} s, shots {c.shots[0]}-{c.shots[-1]}]: {labs}")
@@ -116,7 +119,9 @@ def add_train_video(sub: Any) -> None:
     p.add_argument("--threshold", type=float, default=0.6, help="iccci: decision threshold (p > t)")
     p.add_argument("--seed", type=int, default=0, help="iccci: seed of the 78/22 scene split, init and shuffles")
     p.add_argument("--feature-cache", type=Path, help="iccci: folder of cached clip features (default OUT/features)")
-    p.add_argument("--hidden", type=int, default=64, help="hhikit: LSTM units")
+    p.add_argument(
+        "--hidden", type=int, default=None, help="LSTM units per direction: 512 (iccci, the paper) or 64 (hhikit)"
+    )
     p.add_argument("--no-resume", action="store_true", help="start over even if out/last.pt exists")
     p.add_argument("--no-visual", action="store_true", help="hhikit: skip people detection when extracting features")
     p.set_defaults(func=run_train_video)
@@ -138,7 +143,7 @@ def run_train_video(args: argparse.Namespace) -> int:
 
             res = train_iccci(args.out, data=args.iccci_data, manifest=args.manifest, bert=args.bert, ast=args.ast,
                               vivit=args.vivit, vivit_frames=args.vivit_frames, vivit_sizes=sizes, epochs=args.epochs or 60,
-                              batch_size=args.batch_size or 16, lr=args.lr, weight_decay=args.weight_decay,
+                              batch_size=args.batch_size or 16, hidden_dim=args.hidden or 512, lr=args.lr, weight_decay=args.weight_decay,
                               threshold=args.threshold, seed=args.seed, feature_cache=args.feature_cache,
                               resume=not args.no_resume)  # fmt: skip
         else:
@@ -150,7 +155,7 @@ def run_train_video(args: argparse.Namespace) -> int:
 
             pipe = VideoPipeline(VideoConfig(visual=not args.no_visual))
             res = train_video(args.manifest, args.out, pipe, epochs=args.epochs or 20, batch_size=args.batch_size or 8,
-                              lr=args.lr, hidden=args.hidden, resume=not args.no_resume)  # fmt: skip
+                              lr=args.lr, hidden=args.hidden or 64, resume=not args.no_resume)  # fmt: skip
     except HHIError as exc:
         _print_err(str(exc))
         return 1

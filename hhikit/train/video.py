@@ -230,6 +230,7 @@ def train_iccci(
     vivit_sizes: dict[str, Any] | None = None,
     epochs: int = 60,
     batch_size: int = 16,
+    hidden_dim: int = 512,
     lr: float = 3e-5,
     weight_decay: float = 1e-4,
     threshold: float = 0.6,
@@ -285,7 +286,7 @@ def train_iccci(
     log(f"{len(items)} clips, {len(scenes.names)} scenes (longest {scenes.visual.shape[1]} clips): "
         f"{len(tr)} train, {len(va)} validation")  # fmt: skip
     torch.manual_seed(seed)
-    model = MultimodalLSTM(ICCCIConfig(**extractors.dims()))
+    model = MultimodalLSTM(ICCCIConfig(hidden_dim=hidden_dim, **extractors.dims()))
     optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     pw = pos_weight_from_counts(counts)
     history: dict[str, list] = {"loss": [], "val_loss": [], "val_macro": [], "val_micro": []}

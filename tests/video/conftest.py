@@ -136,3 +136,21 @@ def iccci_data(tmp_path_factory) -> Path:
             "Clip,Interaction\n" + "\n".join(rows[split]) + "\n"
         )
     return root
+
+
+def iccci_args(data, hf, out, epochs, *extra) -> list[str]:
+    """``hhi train video --model iccci`` arguments with the tiny models (the paper's ViViT at a tiny size)."""
+    opts = [f"--vivit-option={k}={v}" for k, v in TINY_VIVIT.items()]
+    return ["train", "video", "--model", "iccci", "--iccci-data", str(data), "--bert", str(hf["bert"]), "--ast",
+            str(hf["ast"]), "--vivit-frames", "4", *opts, "--out", str(out), "--epochs", str(epochs), "--lr", "1e-3",
+            "--hidden", "16", *extra]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def iccci_run(iccci_data, tiny_hf, tmp_path_factory) -> Path:
+    """A run of ``hhi train video --model iccci`` (4 epochs) on the synthetic data set."""
+    out = tmp_path_factory.mktemp("run")
+    from hhikit.cli import main
+
+    assert main(iccci_args(iccci_data, tiny_hf, out, 4)) == 0
+    return out

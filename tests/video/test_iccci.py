@@ -1,0 +1,79 @@
+"""Inference with a trained ICCCI run: `hhi video SCENE --weights RUN/last.pt`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hhikit.cli import main
+from hhikit.errors import ConfigError
+from hhikit.types import Clip, Shot
+from hhikit.video.iccci import ICCCIRun, _clip_frames
+from hhikit.video.iccci_model import ICCCI_LABELS, ICCCIConfig, MultimodalLSTM
+
+
+@pytest.mark.slow
+def test_hhi_video_with_the_run_labels_the_shared_scenes(iccci_run, scenes, capsys):
+    paths = [str(p) for p in scenes]
+    capsys.readouterr()
+    assert main(["video", *paths, "--weights", str(iccci_run / "last.pt"), "--json", "--no-visual"]) == 0
+    recs = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
+    assert len(recs) == len(paths) >= 2
+    run = ICCCIRun(iccci_run / "last.pt")
+    for r in recs:
+        assert r["error"] is None and r["labeller"] == "iccci"
+        scene = r["scene_labels"]
+        assert list(scene) == list(ICCCI_LABELS) and all(0.0 < v < 1.0 for v in scene.values())
+        assert r["scene_predicted"] == [k for k, v in scene.items() if v > 0.6]
+        for c in r["clips"]:  # every clip carries the scene probability of every label, best first
+            assert {lab["label"]: lab["score"] for lab in c["labels"]} == pytest.approx(
+                scene, abs=1e-4
+            )  # records keep 4 decimals
+            assert [lab["score"] for lab in c["labels"]] == sorted((lab["score"] for lab in c["labels"]), reverse=True)
+        assert r["transcript"]  # the scenes have speech: BERT read the Whisper lines of each clip
+    # the run rebuilt the extractors it was trained with (folders, the ViViT seed and size)
+    assert run.extractors.card() == torch.load(iccci_run / "last.pt", weights_only=True)["features"]
+    assert recs[0]["scene_labels"] != recs[1]["scene_labels"]
+
+
+def test_frames_of_each_clip_in_one_pass(tmp_path):
+    from hhikit.video.synth import write_video
+    from hhikit.video.vivit import sample_indices
+
+    frames = [np.full((32, 48, 3), 12 * i, np.uint8) for i in range(20)]
+    path = write_video(tmp_path / "v.mp4", frames, fps=10)
+    shots = [Shot(0.0, 0.8, 0, 8), Shot(0.8, 1.4, 8, 14), Shot(1.4, 2.0, 14, 20)]
+    clips = [Clip([0, 1], 0.0, 1.4), Clip([1, 2], 0.8, 2.0)]
+
+    class Vis:
+        num_frames = 4
+
+        def prepare(self, rgb):
+            return round(float(rgb[..., 0].mean()) / 12)  # the frame's index back
+
+    got = _clip_frames(str(path), clips, shots, Vis())
+    assert got[0] == sample_indices(14, 4).tolist()  # frames 0..13 -> [0, 4, 8, 13]
+    assert got[1] == (8 + sample_indices(12, 4)).tolist()
+
+
+def test_a_bare_authors_state_dict_loads_as_it_is(tmp_path):
+    torch.manual_seed(1)
+    authors = MultimodalLSTM(ICCCIConfig(hidden_dim=8, visual_dim=6, text_dim=5, audio_dim=4))
+    torch.save(authors.state_dict(), tmp_path / "best_model.pth")  # what their notebook saves
+    with pytest.raises(ConfigError, match="needs the BERT and AST folders"):
+        ICCCIRun(tmp_path / "best_model.pth")
+    run = ICCCIRun(tmp_path / "best_model.pth", bert="b", ast="a")
+    for (k, a), (_, b) in zip(authors.state_dict().items(), run.model.state_dict().items(), strict=True):
+        assert torch.equal(a, b), k
+    x = [np.random.default_rng(0).normal(size=(1, 3, d)).astype(np.float32) for d in (6, 5, 4)]
+    with torch.no_grad():
+        ref = torch.sigmoid(authors.eval()(*map(torch.from_numpy, x))).numpy()
+    assert np.allclose(run.predict(*x), ref, atol=1e-6)
+    sd = authors.state_dict()
+    sd["fusion_fc1.0.weight_renamed"] = sd.pop("fusion_fc1.0.weight")
+    torch.save(sd, tmp_path / "other.pth")
+    with pytest.raises(ConfigError, match="does not fit the ICCCI model"):
+        ICCCIRun(tmp_path / "other.pth", bert="b", ast="a")
