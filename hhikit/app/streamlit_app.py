@@ -31,10 +31,12 @@ def image_pipeline() -> Any:
 @st.cache_resource(show_spinner="Loading video models (once)...")
 def video_pipeline() -> Any:
     try:
-        from hhikit.video import VideoPipeline  # type: ignore[attr-defined]
+        from hhikit.video import VideoConfig, VideoPipeline  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return VideoPipeline()
+    from hhikit.app.server import video_weights_from_env
+
+    return VideoPipeline(VideoConfig(weights=video_weights_from_env()))  # trained weights: hhi app --video-weights
 
 
 def show_image_result(path: Path, result: Any) -> None:
@@ -101,6 +103,12 @@ def show_video_result(result: Any, sheet: Any = None) -> None:
     st.markdown(
         f"**Video:** {result.duration:.1f} s at {result.fps:.1f} fps, {len(result.shots)} shots, {len(result.clips)} clips"
     )
+    if "scene_labels" in result.extra:  # a trained ICCCI model: the video is one scene
+        scene = sorted(result.extra["scene_labels"].items(), key=lambda kv: -kv[1])
+        found = ", ".join(result.extra.get("scene_predicted", [])) or "nothing above the threshold"
+        st.markdown(f"**Scene (ICCCI model):** {found}")
+        st.caption(" · ".join(f"{k} {v:.2f}" for k, v in scene))
+    st.markdown(f"**Labeller:** {result.extra.get('labeller', 'zero-shot')}")
     st.markdown("**Timeline of clips**")
     rows = [
         {

@@ -17,6 +17,9 @@ def add_app(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit")
+    p.add_argument(
+        "--video-weights", default=None, help="a trained video run (RUN/last.pt) instead of the zero-shot labeller"
+    )
     p.set_defaults(func=run_app)
 
 
@@ -25,8 +28,11 @@ def run_app(args: argparse.Namespace) -> int:
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _print_err(f"warning: binding to {args.host}: the demo is reachable from other machines")
+    if args.video_weights and not Path(args.video_weights).is_file():
+        _print_err(f"{args.video_weights}: no such checkpoint (train one with `hhi train video`)")
+        return 2
     print(f"hhikit demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    proc = start_app(args.host, args.port, args.max_upload_mb)
+    proc = start_app(args.host, args.port, args.max_upload_mb, video_weights=args.video_weights)
     try:
         return proc.wait()
     except KeyboardInterrupt:
