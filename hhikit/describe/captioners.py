@@ -324,5 +324,5 @@ def _factory(kind: str):
     return make
 
 
-register_describer("encdec")(_factory("encdec"))
-register_describer("clipcap")(_factory("clipcap"))
+register_describer("encdec", options_of=CaptionerDescriber)(_factory("encdec"))
+register_describer("clipcap", options_of=CaptionerDescriber)(_factory("clipcap"))
