@@ -34,7 +34,7 @@ import numpy as np
 from hhikit.errors import ConfigError, InputError, ModelUnavailable
 from hhikit.registry import Registry
 
-_CLIP_FEATURES = Registry("clip feature")
+_CLIP_FEATURES = Registry("clip_feature", "clip feature")
 register_clip_feature = _CLIP_FEATURES.register
 AUDIO_RATE = 16000
 
