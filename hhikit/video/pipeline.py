@@ -113,6 +113,7 @@ class VideoPipeline:
 
             if is_iccci(read_checkpoint(c.weights)):
                 self.iccci = ICCCIRun(c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold)
+                _ = self.iccci.extractors  # load BERT, AST and ViViT now: a missing folder stops here
             else:
                 from hhikit.video.classifier import load_checkpoint
 

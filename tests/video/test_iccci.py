@@ -77,3 +77,11 @@ def test_a_bare_authors_state_dict_loads_as_it_is(tmp_path):
     torch.save(sd, tmp_path / "other.pth")
     with pytest.raises(ConfigError, match="does not fit the ICCCI model"):
         ICCCIRun(tmp_path / "other.pth", bert="b", ast="a")
+
+
+def test_a_moved_extractor_folder_is_a_one_line_error(iccci_run, tmp_path, capsys):
+    capsys.readouterr()
+    rc = main(["video", str(tmp_path / "any.mp4"), "--weights", str(iccci_run / "last.pt"), "--bert", str(tmp_path),
+               "--no-asr", "--no-visual"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2 and "no BERT model here" in err and len(err.strip().splitlines()) == 1
