@@ -286,7 +286,10 @@ def train_iccci(
     log(f"{len(items)} clips, {len(scenes.names)} scenes (longest {scenes.visual.shape[1]} clips): "
         f"{len(tr)} train, {len(va)} validation")  # fmt: skip
     torch.manual_seed(seed)
-    model = MultimodalLSTM(ICCCIConfig(hidden_dim=hidden_dim, **extractors.dims()))
+    cfg = ICCCIConfig(hidden_dim=hidden_dim, **extractors.dims())
+    if ck is not None:  # a resumed run keeps its sizes
+        cfg = ICCCIConfig(**{**cfg.to_dict(), **ck.get("config", {})})
+    model = MultimodalLSTM(cfg)
     optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     pw = pos_weight_from_counts(counts)
     history: dict[str, list] = {"loss": [], "val_loss": [], "val_macro": [], "val_micro": []}

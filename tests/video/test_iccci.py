@@ -37,6 +37,28 @@ def test_hhi_video_with_the_run_labels_the_shared_scenes(iccci_run, scenes, caps
     # the run rebuilt the extractors it was trained with (folders, the ViViT seed and size)
     assert run.extractors.card() == torch.load(iccci_run / "last.pt", weights_only=True)["features"]
     assert recs[0]["scene_labels"] != recs[1]["scene_labels"]
+    # scene-level evaluation straight from the records (id = the video's stem), as scikit-learn
+    from pathlib import Path
+
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    tmp = iccci_run / "eval"
+    tmp.mkdir(exist_ok=True)
+    (tmp / "pred.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    gold = {Path(p).stem: ["talks to", "watches"] if i % 2 else ["talks to", "asks"] for i, p in enumerate(paths)}
+    (tmp / "truth.jsonl").write_text("".join(json.dumps({"id": k, "labels": v}) + "\n" for k, v in gold.items()))
+    (tmp / "classes.txt").write_text("\n".join(ICCCI_LABELS) + "\n")
+    t = float(np.median([v for r in recs for v in r["scene_labels"].values()]))  # cuts inside the scores
+    capsys.readouterr()
+    assert main(["eval", "multilabel", "--truth", str(tmp / "truth.jsonl"), "--predictions", str(tmp / "pred.jsonl"),
+                 "--classes", str(tmp / "classes.txt"), "--threshold", str(t), "--json"]) == 0  # fmt: skip
+    rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    summary = rep.get("summary", rep)
+    y = np.array([[lab in gold[Path(p).stem] for lab in ICCCI_LABELS] for p in paths], int)
+    yp = np.array([[r["scene_labels"][lab] >= t for lab in ICCCI_LABELS] for r in recs], int)
+    for avg in ("macro", "micro"):
+        for k, fn in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+            assert abs(summary[avg][k] - fn(y, yp, average=avg, zero_division=0)) < 1e-9, (avg, k)
 
 
 def test_frames_of_each_clip_in_one_pass(tmp_path):
