@@ -100,3 +100,30 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tiny_hf, capsys):
     assert main(["train", "video", "--model", "iccci", "--iccci-data", str(tmp_path), "--bert", str(tmp_path),
                  "--ast", str(tmp_path), "--out", str(tmp_path / "o")]) == 1  # fmt: skip
     assert "no BERT model here" in capsys.readouterr().err
+
+
+def test_scene_manifest_with_a_corrupt_clip_trains_on_the_rest(iccci_run, iccci_data, tiny_hf, tmp_path, capsys):
+    from hhikit.video.scenes import read_iccci_split
+
+    items = read_iccci_split(iccci_data, "train")[0]
+    (tmp_path / "broken-9-9.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    rows = [f"{it.video},{it.scene},{';'.join(it.labels)},{it.subtitle},{it.audio}" for it in items]
+    rows.append("broken-9-9.mp4,,asks,,")
+    (tmp_path / "scenes.csv").write_text("clip,scene,labels,subtitle,audio\n" + "\n".join(rows) + "\n")
+    args = iccci_args(iccci_data, tiny_hf, tmp_path / "run", 1, "--feature-cache", str(iccci_run / "features"))
+    i = args.index("--iccci-data")
+    args[i : i + 2] = ["--manifest", str(tmp_path / "scenes.csv")]
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "skipped:" in out and "broken-9-9.mp4" in out
+    ck = torch.load(tmp_path / "run" / "last.pt", map_location="cpu", weights_only=True)
+    assert len(ck["split"]["train"]) + len(ck["split"]["val"]) == 10  # the broken clip's scene has no clip left
+
+
+def test_a_pretrained_vivit_folder_for_the_visual_feature(iccci_data, tiny_hf, tmp_path):
+    args = iccci_args(iccci_data, tiny_hf, tmp_path / "run", 1, "--vivit", str(tiny_hf["vivit"]))
+    assert main(args) == 0
+    ck = torch.load(tmp_path / "run" / "last.pt", map_location="cpu", weights_only=True)
+    assert ck["features"]["visual"]["kind"] == "vivit-hf"
+    assert tuple(ck["model"]["visual_lstm.weight_ih_l0"].shape) == (64, 24)  # 4 x 16 units, the ViViT's 24
