@@ -28,25 +28,16 @@ def app_command(host: str = "127.0.0.1", port: int = 8501, max_upload_mb: float 
     ]  # fmt: skip
 
 
-def app_env(max_upload_mb: float = DEFAULT_MAX_MB, video_weights: str | None = None) -> dict[str, str]:
+def app_env(max_upload_mb: float = DEFAULT_MAX_MB) -> dict[str, str]:
     env = dict(os.environ)
     env["HHIKIT_APP_MAX_MB"] = str(max_upload_mb)
-    if video_weights:
-        env["HHIKIT_APP_VIDEO_WEIGHTS"] = str(Path(video_weights).resolve())
     env.setdefault("HF_HUB_OFFLINE", "1")
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     return env
 
 
-def video_weights_from_env(env: dict[str, str] | None = None) -> str | None:
-    """The trained video model the demo uses (``hhi app --video-weights``), if any."""
-    return (env if env is not None else os.environ).get("HHIKIT_APP_VIDEO_WEIGHTS") or None
-
-
 def start_app(
-    host: str = "127.0.0.1", port: int = 8501, max_upload_mb: float = DEFAULT_MAX_MB,
-    video_weights: str | None = None, **popen: object,
-) -> subprocess.Popen:  # fmt: skip
+    host: str = "127.0.0.1", port: int = 8501, max_upload_mb: float = DEFAULT_MAX_MB, **popen: object
+) -> subprocess.Popen:
     """Start the demo server; the caller owns the process."""
-    env = app_env(max_upload_mb, video_weights)
-    return subprocess.Popen(app_command(host, port, max_upload_mb), env=env, **popen)  # type: ignore[call-overload]
+    return subprocess.Popen(app_command(host, port, max_upload_mb), env=app_env(max_upload_mb), **popen)  # type: ignore[call-overload]

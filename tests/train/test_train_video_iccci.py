@@ -98,7 +98,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tiny_hf, capsys):
     err = capsys.readouterr().err
     assert "clip_train" in err and len(err.strip().splitlines()) == 1
     assert main(["train", "video", "--model", "iccci", "--iccci-data", str(tmp_path), "--bert", str(tmp_path),
-                 "--ast", str(tmp_path), "--out", str(tmp_path / "o")]) == 1  # fmt: skip
+                 "--ast", str(tmp_path), "--out", str(tmp_path / "o")]) == 2  # fmt: skip
     assert "no BERT model here" in capsys.readouterr().err
 
 

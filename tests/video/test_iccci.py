@@ -103,7 +103,7 @@ def test_a_bare_authors_state_dict_loads_as_it_is(tmp_path):
 
 def test_a_moved_extractor_folder_is_a_one_line_error(iccci_run, tmp_path, capsys):
     capsys.readouterr()
-    rc = main(["video", str(tmp_path / "any.mp4"), "--weights", str(iccci_run / "last.pt"), "--bert", str(tmp_path),
+    rc = main(["video", str(tmp_path / "any.mp4"), "--weights", str(iccci_run / "last.pt"), "--bert-dir", str(tmp_path),
                "--no-asr", "--no-visual"])  # fmt: skip
     err = capsys.readouterr().err
     assert rc == 2 and "no BERT model here" in err and len(err.strip().splitlines()) == 1
