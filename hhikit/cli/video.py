@@ -83,66 +83,40 @@ def run_video(args: argparse.Namespace) -> int:
 
 
 def add_train_video(sub: Any) -> None:
+    from hhikit.train.video import ICCCITrainConfig
+
     p = _group(sub, "train", "train models").add_parser(
         "video", help="train a video classifier: the ICCCI paper's model (--model iccci) or hhikit's own"
     )
     p.add_argument("--model", choices=["hhikit", "iccci"], default="hhikit",
                    help="iccci: the paper's MultimodalLSTM on BERT/AST/ViViT scene sequences; hhikit: the project's own")  # fmt: skip
-    p.add_argument("--manifest", type=Path, help="hhikit: CSV clip,labels; iccci: CSV clip,scene,labels")
-    p.add_argument("--iccci-data", type=Path, help="iccci: the paper's layout (clip_train/, dialogue_train/, ...)")
-    p.add_argument("--bert", help="iccci: local BERT folder (e.g. bert-base-uncased)")
-    p.add_argument("--ast", help="iccci: local AST folder (e.g. MIT/ast-finetuned-audioset-10-10-0.4593)")
-    p.add_argument(
-        "--vivit", help="iccci: a pretrained Hugging Face ViViT folder (default: the paper's random ViViT, seed 42)"
-    )
-    p.add_argument("--vivit-frames", type=int, default=256, help="iccci: frames per clip of the paper's ViViT (256)")
-    p.add_argument("--vivit-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="iccci: a size of the paper's ViViT (dim, depth, heads, dim_head, mlp_dim, image_size, seed)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("runs/video"), help="checkpoint folder (last.pt, history.json)")
-    p.add_argument("--epochs", type=int, default=None, help="default 60 (iccci) or 20 (hhikit)")
-    p.add_argument("--batch-size", type=int, default=None, help="default 16 scenes (iccci) or 8 clips (hhikit)")
-    p.add_argument("--lr", type=float, default=3e-5)
-    p.add_argument("--weight-decay", type=float, default=1e-4, help="iccci: AdamW weight decay")
-    p.add_argument("--threshold", type=float, default=0.6, help="iccci: decision threshold (p > t)")
-    p.add_argument("--seed", type=int, default=0, help="iccci: seed of the 78/22 scene split, init and shuffles")
-    p.add_argument("--feature-cache", type=Path, help="iccci: folder of cached clip features (default OUT/features)")
-    p.add_argument(
-        "--hidden", type=int, default=None, help="LSTM units per direction: 512 (iccci, the paper) or 64 (hhikit)"
-    )
-    p.add_argument("--no-resume", action="store_true", help="start over even if out/last.pt exists")
+    p.add_argument("--out", type=Path, default=Path("runs/video"), help="checkpoint folder (last.pt, card.json)")
+    add_options(p, ICCCITrainConfig)  # defined once there; the hhikit model reads the shared ones
     p.add_argument("--no-visual", action="store_true", help="hhikit: skip people detection when extracting features")
     p.set_defaults(func=run_train_video)
 
 
 def run_train_video(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError
+    from hhikit.options import given
+    from hhikit.train.video import ICCCITrainConfig
 
     try:
         if args.model == "iccci":
-            from hhikit.cli.common import parse_key_values
             from hhikit.train.video import train_iccci
 
-            try:
-                sizes = parse_key_values(args.vivit_option)
-            except ValueError as exc:
-                _print_err(f"--vivit-option: {exc}")
-                return 2
-
-            res = train_iccci(args.out, data=args.iccci_data, manifest=args.manifest, bert=args.bert, ast=args.ast,
-                              vivit=args.vivit, vivit_frames=args.vivit_frames, vivit_sizes=sizes, epochs=args.epochs or 60,
-                              batch_size=args.batch_size or 16, hidden_dim=args.hidden or 512, lr=args.lr, weight_decay=args.weight_decay,
-                              threshold=args.threshold, seed=args.seed, feature_cache=args.feature_cache,
-                              resume=not args.no_resume)  # fmt: skip
+            res = train_iccci(args.out, from_args(ICCCITrainConfig, args))
         else:
-            if args.manifest is None:
+            v = given(args, ICCCITrainConfig)
+            if not v.get("manifest"):
                 _print_err("hhi train video --model hhikit needs --manifest")
                 return 2
             from hhikit.train.video import train_video
             from hhikit.video.pipeline import VideoConfig, VideoPipeline
 
             pipe = VideoPipeline(VideoConfig(visual=not args.no_visual))
-            res = train_video(args.manifest, args.out, pipe, epochs=args.epochs or 20, batch_size=args.batch_size or 8,
-                              lr=args.lr, hidden=args.hidden or 64, resume=not args.no_resume)  # fmt: skip
+            res = train_video(v["manifest"], args.out, pipe, epochs=v.get("epochs", 20), batch_size=v.get("batch_size", 8),
+                              lr=v.get("lr", 3e-5), hidden=v.get("hidden_dim", 64), resume=v.get("resume", True))  # fmt: skip
     except HHIError as exc:
         return fail(exc)
     loss = res["history"]["loss"] if isinstance(res["history"], dict) else res["history"]

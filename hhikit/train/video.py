@@ -19,6 +19,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from hhikit.errors import ConfigError, InputError
+from hhikit.options import opt
 from hhikit.video.classifier import FusionClassifier, FusionConfig, collate, evidence_arrays, save_checkpoint
 from hhikit.video.labels import LABELS
 
@@ -218,29 +220,49 @@ def write_scene_jsonl(out: Path, stem: str, scenes: Any, probs: np.ndarray) -> t
     return pp, tp
 
 
+@dataclass
+class ICCCITrainConfig:
+    """Options of ``hhi train video --model iccci``: the paper's recipe as defaults (defined
+    once: the CLI's options come from these fields)."""
+
+    data: str | None = opt(None, flag="--iccci-data", help="the paper's layout (clip_train/, dialogue_train/, ...)")
+    manifest: str | None = opt(None, help="a clips manifest: clip,scene,labels (iccci) or clip,labels (hhikit)")
+    bert: str | None = opt(None, help="local BERT folder (e.g. bert-base-uncased)")
+    ast: str | None = opt(None, help="local AST folder (e.g. MIT/ast-finetuned-audioset-10-10-0.4593)")
+    vivit: str | None = opt(None, help="a pretrained Hugging Face ViViT folder (default: the paper's random ViViT)")
+    vivit_frames: int = opt(256, bounds=(2, None), help="frames per clip of the paper's ViViT")
+    vivit_options: dict[str, Any] = opt(
+        {}, help="a size of the paper's ViViT: dim, depth, heads, dim_head, mlp_dim, image_size, seed"
+    )
+    epochs: int = opt(60, bounds=(1, None), help="epochs (the hhikit model: 20 when not given)")
+    batch_size: int = opt(16, bounds=(1, None), help="scenes per batch (the hhikit model: 8 clips when not given)")
+    hidden_dim: int = opt(
+        512, bounds=(1, None), flag="--hidden", help="LSTM units per direction (the hhikit model: 64 when not given)"
+    )
+    lr: float = opt(3e-5, bounds=(0.0, None), help="AdamW learning rate")
+    weight_decay: float = opt(1e-4, bounds=(0.0, None), help="AdamW weight decay")
+    threshold: float = opt(0.6, bounds=(0.0, 1.0), help="decision threshold (p > t)")
+    train_fraction: float = opt(0.78, bounds=(0.01, 1.0), help="share of the training scenes trained on")
+    seed: int = opt(0, help="seed of the scene split, the initialisation and the shuffles")
+    feature_cache: str | None = opt(None, help="folder of cached clip features (default OUT/features)")
+    resume: bool = opt(True, help="resume from OUT/last.pt when it exists")
+
+
 def train_iccci(
-    out: str | Path,
-    *,
-    data: str | Path | None = None,
-    manifest: str | Path | None = None,
-    bert: str | Path | None = None,
-    ast: str | Path | None = None,
-    vivit: str | Path | None = None,
-    vivit_frames: int = 256,
-    vivit_sizes: dict[str, Any] | None = None,
-    epochs: int = 60,
-    batch_size: int = 16,
-    hidden_dim: int = 512,
-    lr: float = 3e-5,
-    weight_decay: float = 1e-4,
-    threshold: float = 0.6,
-    train_fraction: float = 0.78,
-    seed: int = 0,
-    feature_cache: str | Path | None = None,
-    resume: bool = True,
-    log: Callable[[str], None] = print,
+    out: str | Path, config: ICCCITrainConfig | None = None, log: Callable[[str], None] = print, **options: Any
 ) -> dict[str, Any]:
-    """Train the paper's model; returns ``{"history", "checkpoint", "skipped", "test"}``."""
+    """Train the paper's model (``options`` override fields of ``config``); returns
+    ``{"history", "checkpoint", "scenes", "test"}``."""
+    from dataclasses import asdict, replace
+
+    from hhikit.options import check_fields
+
+    cfg = replace(config or ICCCITrainConfig(), **options)
+    check_fields(cfg)
+    c = asdict(cfg)
+    data, manifest, bert, ast, vivit = c["data"], c["manifest"], c["bert"], c["ast"], c["vivit"]
+    epochs, batch_size, threshold, seed, resume = c["epochs"], c["batch_size"], c["threshold"], c["seed"], c["resume"]
+    train_fraction, feature_cache = c["train_fraction"], c["feature_cache"]
     from hhikit.video.features import build_extractors, extractors_from_card
     from hhikit.video.iccci import read_checkpoint, save_iccci_checkpoint
     from hhikit.video.iccci_model import ICCCIConfig, MultimodalLSTM
@@ -264,7 +286,7 @@ def train_iccci(
     if ck is not None:  # a resumed run keeps its extractors (the cached features depend on them)
         extractors = extractors_from_card(ck["features"], {"bert": bert, "ast": ast, "vivit": vivit})
     else:
-        extractors = build_extractors(bert, ast, vivit, vivit_frames=vivit_frames, **(vivit_sizes or {}))
+        extractors = build_extractors(bert, ast, vivit, vivit_frames=cfg.vivit_frames, **cfg.vivit_options)
     card = extractors.card()
     if data is not None:
         items, warns, counts = read_iccci_split(data, "train")
@@ -286,11 +308,11 @@ def train_iccci(
     log(f"{len(items)} clips, {len(scenes.names)} scenes (longest {scenes.visual.shape[1]} clips): "
         f"{len(tr)} train, {len(va)} validation")  # fmt: skip
     torch.manual_seed(seed)
-    cfg = ICCCIConfig(hidden_dim=hidden_dim, **extractors.dims())
+    mcfg = ICCCIConfig(hidden_dim=cfg.hidden_dim, **extractors.dims())
     if ck is not None:  # a resumed run keeps its sizes
-        cfg = ICCCIConfig(**{**cfg.to_dict(), **ck.get("config", {})})
-    model = MultimodalLSTM(cfg)
-    optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        mcfg = ICCCIConfig(**{**mcfg.to_dict(), **ck.get("config", {})})
+    model = MultimodalLSTM(mcfg)
+    optim = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     pw = pos_weight_from_counts(counts)
     history: dict[str, list] = {"loss": [], "val_loss": [], "val_macro": [], "val_micro": []}
     start = 0
@@ -344,7 +366,7 @@ def train_iccci(
             + ", micro P/R/F1 " + "/".join(f"{v:.4f}" for v in ev["micro"].values()))  # fmt: skip
     from hhikit.io.atomic import atomic_write_bytes
 
-    run_card = {"model": "iccci", "features": card, "threshold": threshold, "epochs": epochs, **extra,
+    run_card = {"model": "iccci", "options": c, "features": card, "threshold": threshold, "epochs": epochs, **extra,
                 "history": history, "test": result.get("test")}  # fmt: skip
     atomic_write_bytes(out / "card.json", (json.dumps(run_card, indent=1) + "\n").encode())
     return result

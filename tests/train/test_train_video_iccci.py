@@ -127,3 +127,17 @@ def test_a_pretrained_vivit_folder_for_the_visual_feature(iccci_data, tiny_hf, t
     ck = torch.load(tmp_path / "run" / "last.pt", map_location="cpu", weights_only=True)
     assert ck["features"]["visual"]["kind"] == "vivit-hf"
     assert tuple(ck["model"]["visual_lstm.weight_ih_l0"].shape) == (64, 24)  # 4 x 16 units, the ViViT's 24
+
+
+def test_options_come_from_the_train_config_and_are_checked(tmp_path, capsys):
+    from hhikit.cli import build_parser
+    from hhikit.options import from_args
+    from hhikit.train.video import ICCCITrainConfig
+
+    cfg = from_args(ICCCITrainConfig, build_parser().parse_args(["train", "video", "--model", "iccci"]))
+    assert (cfg.epochs, cfg.batch_size, cfg.hidden_dim, cfg.lr, cfg.weight_decay, cfg.threshold, cfg.train_fraction) == (
+        60, 16, 512, 3e-5, 1e-4, 0.6, 0.78)  # fmt: skip
+    assert main(["train", "video", "--model", "iccci", "--threshold", "2", "--out", str(tmp_path)]) == 2
+    assert "threshold must be a number in [0.0, 1.0]" in capsys.readouterr().err
+    assert main(["train", "video", "--out", str(tmp_path)]) == 2  # the hhikit model needs a manifest
+    assert "needs --manifest" in capsys.readouterr().err
