@@ -62,7 +62,8 @@ class FeedForward(nn.Module):
 
 
 class Attention(nn.Module):
-    """Pre-norm multi-head self-attention; ``to_qkv`` without bias, ``to_out.0`` a Linear."""
+    """Pre-norm multi-head self-attention; ``to_qkv`` without bias, ``to_out.0`` a Linear
+    (none with one head as wide as the model, as the authors' code)."""
 
     def __init__(self, dim: int, heads: int, dim_head: int, dropout: float) -> None:
         super().__init__()
@@ -71,7 +72,8 @@ class Attention(nn.Module):
         self.p = dropout
         self.norm = nn.LayerNorm(dim)
         self.to_qkv = nn.Linear(dim, inner * 3, bias=False)
-        self.to_out = nn.Sequential(nn.Linear(inner, dim), nn.Dropout(dropout))
+        project = not (heads == 1 and dim_head == dim)  # the authors skip the projection only then
+        self.to_out = nn.Sequential(nn.Linear(inner, dim), nn.Dropout(dropout)) if project else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, n, _ = x.shape
