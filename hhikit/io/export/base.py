@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
+from urllib.parse import quote, unquote
 
 from hhikit.errors import ConfigError, InputError
 from hhikit.registry import Registry
@@ -167,9 +168,12 @@ class ImageRefs:
         return p.as_posix()
 
     def url(self, path: str) -> str:
-        """A Label Studio URL: ``IMAGE_ROOT + relative path``, else a local-files URL."""
+        """A Label Studio URL: ``IMAGE_ROOT + relative path`` (as it is), else the local-files
+        URL with the path percent-encoded."""
         rel = self.local(path).lstrip("/")
-        return (self.options.image_root if self.options.image_root is not None else LOCAL_FILES) + rel
+        if self.options.image_root is not None:
+            return self.options.image_root + rel
+        return LOCAL_FILES + quote(rel, safe="/")  # a query value: '&', '#', '%', spaces escaped
 
     def _copy(self, p: Path) -> Path:
         key = os.path.abspath(p)
@@ -203,6 +207,7 @@ def image_root_to_path(url: str, options: ExportOptions) -> str:
     for prefix in prefixes:
         if url.startswith(prefix):
             rel = url[len(prefix) :].lstrip("/")
+            rel = unquote(rel) if prefix == LOCAL_FILES else rel
             root = options.document_root
             return (Path(root) / rel).as_posix() if root is not None else "/" + rel
     return url

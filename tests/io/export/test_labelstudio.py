@@ -101,7 +101,12 @@ def test_image_urls_local_files_and_prefix_mapped(tmp_path):
     r = hoi_record(str(tmp_path / "photos" / "a b.jpg"))
     out = tmp_path / "t.json"
     export_records([r], "labelstudio", out, ExportOptions(document_root=tmp_path))
-    assert json.loads(out.read_text())[0]["data"]["image"] == "/data/local-files/?d=photos/a b.jpg"
+    task = json.loads(out.read_text())[0]
+    assert task["data"]["image"] == "/data/local-files/?d=photos/a%20b.jpg"
+    del task["data"]["hhi_path"]
+    out.write_text(json.dumps([task]))
+    assert list(read_labelstudio(out, options=ExportOptions(document_root=tmp_path)))[0].path == str(r.path)
+    export_records([r], "labelstudio", out, ExportOptions(document_root=tmp_path))
     opts = ExportOptions(document_root=tmp_path, image_root="s3://bucket/set/")
     export_records([r], "labelstudio", out, opts)
     task = json.loads(out.read_text())[0]
