@@ -42,6 +42,8 @@ def add_export(sub: Any) -> None:
                    help="Label Studio relations and HOI detections: keep pairs that suppression removed")  # fmt: skip
     p.add_argument("--all-interactions", action="store_true",
                    help="Label Studio: every interaction of the HHI vocabulary in <Relations> (not only those predicted)")  # fmt: skip
+    p.add_argument("--hoi-relations", action="store_true",
+                   help="Label Studio: also a person -> object relation per HOI triplet (labelled 'verb object')")  # fmt: skip
     p.add_argument("--config", type=Path, default=None, help="Label Studio: labelling config path (OUT.config.xml)")
     p.set_defaults(func=run_export)
 
@@ -61,7 +63,8 @@ def run_export(args: argparse.Namespace) -> int:
     options = ExportOptions(document_root=args.document_root, image_root=args.image_root,
                             copy_images=args.copy_images, keypoint_threshold=args.keypoint_threshold,
                             include_suppressed=args.include_suppressed, keypoints=args.keypoints,
-                            config=args.config, all_interactions=args.all_interactions)  # fmt: skip
+                            config=args.config, all_interactions=args.all_interactions,
+                            hoi_relations=args.hoi_relations)  # fmt: skip
     try:
         summary = export(args.results, args.to, args.out, options, on_problem=_print_err)
     except HHIError as exc:

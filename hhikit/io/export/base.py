@@ -37,7 +37,8 @@ class ExportOptions:
     pairs and HOI triplets that non-interaction suppression removed; ``keypoints``: Label
     Studio keypoint regions; ``config``: where the Label Studio labelling config goes;
     ``all_interactions``: list every interaction of the HHI vocabulary in the config's
-    ``<Relations>``, so a reviewer can pick any, not only those predicted."""
+    ``<Relations>``, so a reviewer can pick any, not only those predicted; ``hoi_relations``:
+    Label Studio relations from each person to the object of its HOI triplets."""
 
     document_root: Path | None = None
     image_root: str | None = None
@@ -47,6 +48,7 @@ class ExportOptions:
     keypoints: bool = False
     config: Path | None = None
     all_interactions: bool = False
+    hoi_relations: bool = False
 
     def check(self) -> None:
         if not 0.0 <= self.keypoint_threshold <= 1.0:
