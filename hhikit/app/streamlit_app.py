@@ -23,9 +23,11 @@ MAX_MB = float(os.environ.get("HHIKIT_APP_MAX_MB", DEFAULT_MAX_MB))
 
 @st.cache_resource(show_spinner="Loading models (once)...")
 def image_pipeline() -> Any:
+    from hhikit.app import settings
     from hhikit.pipeline import Pipeline
 
-    return Pipeline()
+    settings.load_plugins()
+    return Pipeline(settings.pipeline_config())  # the options `hhi app` was given
 
 
 @st.cache_resource(show_spinner="Loading video models (once)...")
@@ -34,7 +36,10 @@ def video_pipeline() -> Any:
         from hhikit.video import VideoPipeline  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return VideoPipeline()
+    from hhikit.app import settings
+
+    settings.load_plugins()
+    return VideoPipeline(settings.video_config())
 
 
 def show_image_result(path: Path, result: Any) -> None:
@@ -85,12 +90,8 @@ def analyze_video(vp: Any, path: Path) -> tuple[Any, Any]:
 
     try:
         analysis = vp.analyze_full(path)
-    except HHIError as exc:
-        return VideoResult(path=str(path), error=error_record(exc)), None
-    except Exception as exc:  # a library failure on a strange file becomes a message, as in the CLI
-        return VideoResult(
-            path=str(path), error={"type": type(exc).__name__, "message": f"could not be analysed ({exc})"}
-        ), None
+    except Exception as exc:  # the one error policy, as in the CLI and the batch worker
+        return VideoResult(path=str(path), error=error_record(exc, path)), None
     return analysis.result, contact_sheet(analysis.result, analysis.samples)
 
 

@@ -17,26 +17,33 @@ from typing import Any
 
 from hhikit.batch.inputs import input_key, iter_inputs, key_hash
 from hhikit.batch.output import ResultWriter, record_config
-from hhikit.batch.worker import WorkerSpec, load_plugins
+from hhikit.batch.worker import WorkerSpec, load_plugins, video_config
 from hhikit.errors import ConfigError, HHIError
+from hhikit.options import check_fields, opt
 
 ENGINES = ("local", "ray")
 
 
 @dataclass
 class BatchConfig:
-    """Options of a batch run; ``hhi batch`` mirrors them."""
+    """Options of a batch run: the single source of ``hhi batch``'s run options (``hhikit.options``)."""
 
-    source: str
-    out: str
-    workers: int = 1
-    engine: str = "local"
-    ray_address: str | None = None
-    chunksize: int = 4
-    fsync_every: float = 1.0
-    threads: int | None = None  # per worker; default 1 when workers > 1, else library default
-    progress: bool = True
-    spec: WorkerSpec = field(default_factory=WorkerSpec)
+    source: str = opt(cli=False)
+    out: str = opt(cli=False)
+    workers: int = opt(1, bounds=(0, None), help="worker processes / Ray actors (0: in this process)")
+    engine: str = opt("local", choices=ENGINES, help="local processes or Ray actors")
+    ray_address: str | None = opt(None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
+    chunksize: int = opt(4, bounds=(1, None), help="inputs sent to a local worker at a time")
+    fsync_every: float = opt(
+        1.0, bounds=(0.0, None), help="seconds between fsyncs of the results file (0: every record)"
+    )
+    threads: int | None = opt(
+        None,
+        bounds=(1, None),
+        help="intra-op threads per worker: onnxruntime, torch, OpenCV (default 1 when workers > 1)",
+    )
+    progress: bool = opt(True, help="progress bar on stderr")
+    spec: WorkerSpec = opt(cli=False, default_factory=WorkerSpec)
 
 
 @dataclass
@@ -202,6 +209,7 @@ def run_batch(cfg: BatchConfig) -> Summary:
     """Run a batch to completion (or until killed: a rerun resumes where it stopped)."""
     if cfg.engine not in ENGINES:
         raise ConfigError(f"unknown engine {cfg.engine!r}; choose one of {', '.join(ENGINES)}")
+    check_fields(cfg)
     if not os.path.exists(cfg.source):
         raise ConfigError(f"{cfg.source}: no such file or folder")
     spec = cfg.spec
@@ -212,6 +220,7 @@ def run_batch(cfg: BatchConfig) -> Summary:
     load_plugins(spec.plugins)
     _absolute_paths(spec)
     spec.pipeline.check()
+    video_config(spec)  # unknown or out-of-range video options fail here, before any worker starts
 
     summary = Summary(out=str(cfg.out))
     t0 = time.perf_counter()

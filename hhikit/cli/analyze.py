@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 
 if TYPE_CHECKING:
     pass
@@ -56,9 +56,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     try:
         load_plugins(args.plugin)
         pipe = Pipeline(_pipeline_config(args))
-    except (HHIError, ValueError) as exc:
-        _print_err(str(exc))
-        return 2
+    except HHIError as exc:
+        return fail(exc)
     failed = 0
     for path in args.paths:
         result = pipe.analyze(path)

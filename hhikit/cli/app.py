@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _print_err
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
+from hhikit.options import add_options, from_mapping, given
+from hhikit.registry import load_plugins
 
 if TYPE_CHECKING:
     pass
@@ -17,12 +19,30 @@ def add_app(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit")
+    _add_pipeline_options(p)  # the demo runs what `hhi analyze` would, with the same options
+    from hhikit.video.pipeline import VideoConfig
+
+    add_options(p, VideoConfig, prefix="video-", group="videos (VideoConfig)")
     p.set_defaults(func=run_app)
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from hhikit.app.server import start_app
+    import os
 
+    from hhikit.app.server import start_app
+    from hhikit.app.settings import APP_CONFIG_ENV, encode
+    from hhikit.errors import HHIError
+    from hhikit.video.pipeline import VideoConfig
+
+    try:
+        load_plugins(args.plugin)
+        pipeline = _pipeline_config(args)
+        pipeline.check()
+        video = given(args, VideoConfig, prefix="video-")
+        from_mapping(VideoConfig, video)
+    except HHIError as exc:
+        return fail(exc)
+    os.environ[APP_CONFIG_ENV] = encode(pipeline, video, args.plugin)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _print_err(f"warning: binding to {args.host}: the demo is reachable from other machines")
     print(f"hhikit demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)

