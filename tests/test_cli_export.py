@@ -63,7 +63,7 @@ def test_the_cli_names_every_registered_format_without_importing_them():
     assert tuple(builtin) == FORMATS
 
 
-def test_a_plugin_adds_a_format(tmp_path, monkeypatch):
+def test_a_plugin_adds_a_format(tmp_path, monkeypatch, scratch_registry):
     (tmp_path / "hhi_names_plugin.py").write_text(
         "from hhikit.io.export import register_writer\n"
         "from hhikit.io.export.base import AtomicFile\n\n"
