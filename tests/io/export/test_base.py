@@ -73,7 +73,7 @@ def test_hoi_triplets_read_in_their_spellings_and_bad_ones_named():
 
 
 def test_options_are_checked(tmp_path):
-    with pytest.raises(ConfigError, match="keypoint threshold"):
+    with pytest.raises(ConfigError, match=r"keypoint_threshold must be a number in \[0.0, 1.0\], got 2"):
         export_records([], "coco", tmp_path / "c.json", ExportOptions(keypoint_threshold=2))
     with pytest.raises(ConfigError, match="document root is not a folder"):
         export_records([], "coco", tmp_path / "c.json", ExportOptions(document_root=tmp_path / "nope"))
