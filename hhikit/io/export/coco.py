@@ -341,10 +341,11 @@ def _from_coco(d: dict[str, Any], options: ExportOptions) -> list[ImageResult]:
         else:
             oid = rel.get("object_id")
             r.extra.setdefault("hois", []).append({
-                "person": subj, "object": None if oid is None else object_of[int(oid)][1], "hoi": rel.get("hoi"),
-                "label": rel.get("label", ""),
+                # -1 for "none" (no role object, no class), as the record's HOI triplets spell it
+                "person": subj, "object": -1 if oid is None else object_of[int(oid)][1],
+                "hoi": -1 if rel.get("hoi") is None else int(rel["hoi"]), "label": rel.get("label", ""),
                 "verb": rel.get("verb", ""), "object_name": rel.get("object_name", ""),
-                "score": float(rel.get("score", 0.0)), "interactiveness": rel.get("interactiveness"),
+                "score": float(rel.get("score", 0.0)), "interactiveness": float(rel.get("interactiveness") or 0.0),
                 "suppressed": bool(rel.get("suppressed", False)), "cues": list(rel.get("cues", [])),
             })  # fmt: skip
     for r in records.values():
