@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _group, _print_err, fail
 
 
 def add_hoi(sub: Any) -> None:
@@ -85,7 +85,9 @@ def run_hoi_predict(args: argparse.Namespace) -> int:
             n_sup = int(mask.sum())
             inter_ap = average_precision(pairs.interactive, p_bin[:, 0]) if pairs.interactive.any() else None
         n = write_hoi_predictions(rows_from_scores(pairs, scores), args.out)
-    except (HHIError, ValueError) as exc:
+    except HHIError as exc:
+        return fail(exc)
+    except ValueError as exc:  # a model whose classes are not the file's
         _print_err(str(exc))
         return 1
     print(f"{n} detections ({len(pairs)} ground-truth box pairs x {scores.shape[1]} classes, "
@@ -105,8 +107,7 @@ def run_train_hoi_spatial(args: argparse.Namespace) -> int:
     try:
         _, rep = train_hoi_spatial(args.vcoco or (), args.hicodet or (), args.out, cfg, args.report)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(json.dumps(rep, indent=2))
     return 0
 
@@ -119,8 +120,7 @@ def run_train_hoi(args: argparse.Namespace) -> int:
     try:
         rep = train_tin_network(args.vcoco, args.hicodet, args.images, args.out, args.backbone, cfg)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     for msg in rep["skipped"][:10]:
         _print_err(f"skipped: {msg}")
     print(json.dumps({k: v for k, v in rep.items() if k != "skipped"}, indent=2))
