@@ -81,3 +81,23 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys) -> None:
                  str(tmp_path / "t.pt")]) == 1  # fmt: skip
     err = capsys.readouterr().err
     assert "nope" in err and "not a folder" in err
+
+
+def test_packaged_model_beats_the_prior_on_vcoco_test_images(tmp_path: Path, capsys) -> None:
+    """A regression check of the shipped weights on real data: the first 300 test images."""
+    from tests.conftest import shared_path
+
+    test = shared_path("vcoco", "instances_vcoco_test.json")
+    train = shared_path("vcoco", "instances_vcoco_train.json")
+    d = json.loads(test.read_text())
+    d["annotations"] = d["annotations"][:300]
+    small = tmp_path / "instances_vcoco_head.json"
+    small.write_text(json.dumps(d))
+    aps = {}
+    for name, extra in (("model", []), ("prior", ["--model", "prior", "--prior-from", str(train)])):
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["hoi", "predict", "--vcoco", str(small), "--gt-boxes", "--out", str(out), *extra]) == 0
+        capsys.readouterr()
+        assert main(["eval", "hoi", "--vcoco", str(small), "--predictions", str(out), "--json"]) == 0
+        aps[name] = json.loads(capsys.readouterr().out)["scenario1"]
+    assert aps["model"] > aps["prior"] + 0.1, aps
