@@ -37,7 +37,7 @@ def add_hoi(sub: Any) -> None:
     tg.add_argument("--hicodet", type=Path, nargs="+", help="HICO-DET training files (20%% of images for selection)")
     t.add_argument("--out", type=Path, required=True, help="weights file to write")
     t.add_argument("--report", type=Path, default=None, help="write the training report (JSON) here")
-    t.add_argument("--epochs", type=int, default=4, help="epochs (the packaged model: 4, best chosen on val)")
+    t.add_argument("--epochs", type=int, default=5, help="epochs (the packaged model: 5, best chosen on val)")
     t.add_argument("--width", type=int, default=128, help="hidden width (TIN: 1024)")
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=run_train_hoi_spatial)

@@ -35,12 +35,12 @@ SPATIAL_CARD = ModelCard(
         "TIN's spatial stream and interactiveness discriminator on TIN's 64x64 interaction patterns "
         "(no pose in V-COCO boxes: TIN's 0.05 fill), plus the COCO-80 object and box-pair geometry; "
         "24 V-COCO action-role classes; width 128, float16. Command: `hhi train hoi-spatial --vcoco "
-        "instances_vcoco_train.json instances_vcoco_val.json --epochs 4` (seed 0, one thread, ~18 min on a "
+        "instances_vcoco_train.json instances_vcoco_val.json --epochs 5` (seed 0, one thread, ~12 min on a "
         "loaded 2-core CPU). Data: V-COCO train box annotations (5,759 human x object pairs); epoch chosen on "
-        "V-COCO val by role AP scenario 1 with oracle boxes (epoch 4; 0.741 with the final evaluator). V-COCO test, "
-        "oracle boxes, `hhi eval hoi --vcoco`: role AP scenario 1 0.739 (scenario 2 0.754, agent 0.802) against "
-        "0.507 for the object-category prior; discriminator interactiveness AP 0.876 on the 11,233 test pairs, "
-        "0.915 (step 0.901) on HICO-DET's 516 person-person pairs. docs/pairs.md (HOI detection)."
+        "V-COCO val by role AP scenario 1 with oracle boxes (epoch 5, 0.744; prior 0.538). V-COCO test, oracle "
+        "boxes, `hhi eval hoi --vcoco`: role AP scenario 1 0.741 (scenario 2 0.756, agent 0.804) against 0.507 "
+        "for the object-category prior; discriminator interactiveness AP 0.901 on the 11,233 test pairs, 0.917 "
+        "(step 0.902) on HICO-DET's 516 person-person pairs. docs/pairs.md (HOI detection)."
     ),
     default=True,
 )

@@ -89,7 +89,7 @@ def context_features(box_h: Any, box_o: Any, obj: Any) -> np.ndarray:
 
 @dataclass
 class SpatialTrainConfig:
-    epochs: int = 4
+    epochs: int = 5
     batch: int = 64
     lr: float = 1e-3
     weight_decay: float = 1e-4
