@@ -14,13 +14,22 @@ if TYPE_CHECKING:
 
 def add_train(sub: Any) -> None:
     tsub = _group(sub, "train", "train a model")
-    c = tsub.add_parser(
-        "captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)"
-    )
-    c.add_argument("--data", required=True, type=Path, help="manifest: CSV with a header or JSON Lines")
+    c = tsub.add_parser("captioner", help="train an interaction captioner (the paper's recipe by default)")
+    c.add_argument(
+        "--data", required=True, type=Path,
+        help="manifest: CSV/JSONL with image, text, weight; or the paper's phhi.csv (id, pseudolabel, weight)",
+    )  # fmt: skip
+    c.add_argument("--images", type=Path, help="image directory of an id manifest: DIR/<id>/image.jpg (Who's Waldo)")
+    c.add_argument(
+        "--recipe", default="paper", choices=["paper", "hhikit"],
+        help="paper: its loss, targets and uniform sampling; hhikit: whole-text targets, loss over real tokens, epochs",
+    )  # fmt: skip
     c.add_argument("--out", required=True, type=Path, help="output directory (checkpoints and the final model)")
-    c.add_argument("--kind", default="encdec", choices=["encdec", "clipcap"])
-    c.add_argument("--init", type=Path, help="a captioner directory to continue from")
+    c.add_argument("--kind", default=None, choices=["encdec", "clipcap"], help="default: encdec, or that of --init")
+    c.add_argument(
+        "--init", type=Path,
+        help="start from a captioner directory, the paper's Lightning .ckpt or CLIPCap's .pt (with --clip, --gpt2)",
+    )  # fmt: skip
     c.add_argument("--clip", type=Path, help="pretrained CLIP directory (Hugging Face layout)")
     c.add_argument("--gpt2", type=Path, help="pretrained GPT-2 directory (Hugging Face layout)")
     c.add_argument("--epochs", type=int, default=1)
@@ -42,6 +51,7 @@ def run_train_captioner(args: argparse.Namespace) -> int:
             args.data, args.out, init=args.init, kind=args.kind, clip_dir=args.clip, gpt2_dir=args.gpt2,
             epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
             weight_decay=args.weight_decay, save_every=args.save_every, resume=args.resume,
+            recipe=args.recipe, images_dir=args.images,
         )  # fmt: skip
     except HHIError as exc:
         _print_err(str(exc))

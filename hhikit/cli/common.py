@@ -54,7 +54,14 @@ def _add_pipeline_options(p: Any) -> None:
         metavar="KEY=VALUE",
         help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)",
     )
-    p.add_argument("--describer", default="default", help="default | encdec:DIR | clipcap:DIR | none")
+    p.add_argument("--describer", default="default", help="default | encdec:PATH | clipcap:PATH | clip:DIR | none")
+    p.add_argument(
+        "--describer-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="option of the describer, e.g. clip=DIR gpt2=DIR for a released checkpoint, beam=32",
+    )
     p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
     p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
     p.add_argument(
@@ -86,6 +93,10 @@ def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         detector_options = parse_key_values(args.detector_option)
     except ValueError as exc:
         raise ConfigError(f"--detector-option: {exc}") from None
+    try:
+        describer_options = parse_key_values(getattr(args, "describer_option", []))
+    except ValueError as exc:
+        raise ConfigError(f"--describer-option: {exc}") from None
     describer = args.describer
     ocr = args.ocr and (describer or "").startswith("default")  # scene text is a cue of the default describer only
     weights = args.interactiveness_weights
@@ -93,7 +104,7 @@ def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         detector=args.detector,
         detector_options=detector_options,
         describer=describer,
-        describer_options={"ocr": True} if ocr else {},
+        describer_options={**describer_options, **({"ocr": True} if ocr else {})},
         interactiveness=args.interactiveness,
         interactiveness_options={"weights": weights} if weights else {},
         nis_threshold=args.nis_threshold,
