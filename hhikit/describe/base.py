@@ -26,7 +26,7 @@ class Describer(Protocol):
     def describe(self, image: np.ndarray, result: ImageResult) -> None: ...
 
 
-DESCRIBER_MODULES: list[str] = ["hhikit.describe.default", "hhikit.describe.captioners"]
+DESCRIBER_MODULES: list[str] = ["hhikit.describe.default", "hhikit.describe.captioners", "hhikit.describe.clip"]
 DEFAULT_DESCRIBER = "default"
 
 _DESCRIBERS = Registry("describer", DESCRIBER_MODULES)
