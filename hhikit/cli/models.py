@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _print_err
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_models(sub: Any) -> None:
@@ -39,6 +36,7 @@ def add_models(sub: Any) -> None:
 
 
 def run_models_list(args: argparse.Namespace) -> int:
+    from hhikit import registry
     from hhikit.models.card import list_cards
     from hhikit.models.store import is_available
 
@@ -47,6 +45,9 @@ def run_models_list(args: argparse.Namespace) -> int:
         d = c.to_dict()
         d["available"] = is_available(c.name)
         rows.append(d)
+    failed = registry.failed_modules()
+    for mod, why in sorted(failed.items()):
+        _print_err(f"backend module {mod} failed to load: {why}")
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -59,6 +60,10 @@ def run_models_list(args: argparse.Namespace) -> int:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    print("\nbackends:")
+    kinds = sorted({e.kind for e in registry.entries()} - {"model", "setup"})
+    for kind in kinds:
+        print(f"  {kind}: {', '.join(e.name for e in registry.entries(kind))}")
     return 0
 
 

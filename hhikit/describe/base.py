@@ -26,10 +26,9 @@ class Describer(Protocol):
     def describe(self, image: np.ndarray, result: ImageResult) -> None: ...
 
 
-DESCRIBER_MODULES: list[str] = ["hhikit.describe.default", "hhikit.describe.captioners", "hhikit.describe.clip"]
 DEFAULT_DESCRIBER = "default"
 
-_DESCRIBERS = Registry("describer", DESCRIBER_MODULES)
+_DESCRIBERS = Registry("describer")
 register_describer = _DESCRIBERS.register
 available_describers = _DESCRIBERS.names
 

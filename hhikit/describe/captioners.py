@@ -478,15 +478,10 @@ def _factory(kind: str):
     def make(arg: str | None = None, **options: Any) -> CaptionerDescriber:
         if not arg:
             raise ConfigError(f"describer {kind!r} needs a model: --describer {kind}:PATH")
-        unknown = sorted(set(options) - {"beam", "max_steps", "clip", "gpt2"})
-        if unknown:
-            raise ConfigError(
-                f"describer {kind!r}: unknown option(s) {', '.join(unknown)}; known: beam, max_steps, clip, gpt2"
-            )
         return CaptionerDescriber(arg, kind, **options)
 
     return make
 
 
-register_describer("encdec")(_factory("encdec"))
-register_describer("clipcap")(_factory("clipcap"))
+register_describer("encdec", options_of=CaptionerDescriber)(_factory("encdec"))
+register_describer("clipcap", options_of=CaptionerDescriber)(_factory("clipcap"))

@@ -174,15 +174,10 @@ class ClipDescriber:
             pr.interactions = self.rank(embs[k], wheres[k])
 
 
-@register_describer("clip")
+@register_describer("clip", options_of=ClipDescriber)
 def _clip(arg: str | None = None, **options: Any) -> ClipDescriber:
     if not arg:
         raise ConfigError("describer 'clip' needs a model directory: --describer clip:DIR")
-    unknown = sorted(set(options) - {"templates", "top_k", "batch_size", "vocabulary"})
-    if unknown:
-        raise ConfigError(
-            f"describer 'clip': unknown option(s) {', '.join(unknown)}; known: templates, top_k, batch_size"
-        )
     if isinstance(options.get("vocabulary"), str):
         options["vocabulary"] = Vocabulary.load(options["vocabulary"])
     return ClipDescriber(arg, **options)

@@ -187,7 +187,7 @@ class DefaultDescriber:
             result.interactions = self.interactions(cues, extra_cue=why)
 
 
-@register_describer("default")
+@register_describer("default", options_of=DefaultDescriber)
 def _default(arg: str | None = None, **options: Any) -> DefaultDescriber:
     vocab = Vocabulary.load(arg) if arg else None
     return DefaultDescriber(vocabulary=vocab, **options)

@@ -1,13 +1,8 @@
-"""Modules that declare model cards. A new backend adds its module here (one line)."""
+"""Old home of the card module list; the one list is ``hhikit.registry.BACKEND_MODULES``
+(kept importable for one release)."""
 
 from __future__ import annotations
 
-CARD_MODULES: list[str] = [
-    "hhikit.models.cards",
-    "hhikit.perception.mediapipe_backend",
-    "hhikit.pairs.interactiveness",
-    "hhikit.pseudolabel.cards",
-    "hhikit.eval.cards",
-    "hhikit.perception.tfjs_models",
-    "hhikit.video.models",
-]
+from hhikit.registry import BACKEND_MODULES as CARD_MODULES
+
+__all__ = ["CARD_MODULES"]

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from hhikit import registry
+
 SourceKind = Literal["package", "local", "hub"]
 
 
@@ -46,19 +48,13 @@ class ModelCard:
         return d
 
 
-@dataclass
-class _Entry:
-    card: ModelCard
-    factory: Callable[..., Any] | None
-    smoke: Callable[[Any], str] | None = None
-
-
-_REGISTRY: dict[str, _Entry] = {}
+# Cards are entries of kind ``model`` in the one registry (``hhikit.registry``); these
+# functions are its model view, kept under their old names.
 
 
 def register_card(card: ModelCard) -> ModelCard:
     """Register a card with no factory (data such as word vectors, or weights other code loads)."""
-    _REGISTRY[card.name] = _Entry(card, _REGISTRY.get(card.name, _Entry(card, None)).factory)
+    registry.add(registry.Entry("model", card.name, None, card, prepare=card.setup))
     return card
 
 
@@ -70,56 +66,24 @@ def register_model(
     ``smoke(model) -> str`` runs the built model once on a tiny input and describes the
     outcome; ``hhi models verify`` calls it.
     """
+    return registry.register("model", card.name, card=card, smoke=smoke, prepare=card.setup)
 
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY[card.name] = _Entry(card, fn, smoke)
-        return fn
 
-    return deco
+def _entry(name: str) -> Any:
+    return registry.lookup("model", name)
 
 
 def get_smoke(name: str) -> Callable[[Any], str] | None:
-    get_card(name)
-    return _REGISTRY[name].smoke
+    return _entry(name).smoke
 
 
 def get_card(name: str) -> ModelCard:
-    from hhikit.errors import ConfigError
-
-    _load_builtin_cards()
-    try:
-        return _REGISTRY[name].card
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY)) or "none"
-        raise ConfigError(f"unknown model {name!r}; known models: {known}") from None
+    return _entry(name).card
 
 
 def get_factory(name: str) -> Callable[..., Any] | None:
-    get_card(name)
-    return _REGISTRY[name].factory
+    return _entry(name).factory
 
 
 def list_cards() -> list[ModelCard]:
-    _load_builtin_cards()
-    return [e.card for _, e in sorted(_REGISTRY.items())]
-
-
-_LOADED = False
-
-
-def _load_builtin_cards() -> None:
-    """Import the modules that declare the built-in cards (cheap: no weights are touched)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    import importlib
-
-    from hhikit.models import builtin
-
-    for mod in builtin.CARD_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ImportError:
-            # An optional backend whose dependencies are not installed simply has no card.
-            continue
+    return [e.card for e in registry.entries("model")]

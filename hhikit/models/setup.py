@@ -17,22 +17,18 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from hhikit.errors import ModelUnavailable
+from hhikit import registry
+from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.models.card import ModelCard, list_cards
 from hhikit.models.store import model_dir
 
 SetupFn = Callable[[ModelCard, Path], None]
-_STEPS: dict[str, SetupFn] = {}
 
 
 def register_setup(name: str) -> Callable[[SetupFn], SetupFn]:
-    """Decorator: a set-up step ``fn(card, out_dir)`` that writes ``card.files`` into ``out_dir``."""
-
-    def deco(fn: SetupFn) -> SetupFn:
-        _STEPS[name] = fn
-        return fn
-
-    return deco
+    """Decorator: a set-up step ``fn(card, out_dir)`` that writes ``card.files`` into ``out_dir``
+    (an entry of kind ``setup`` in the one registry)."""
+    return registry.register("setup", name)
 
 
 def cache_dir() -> Path:
@@ -120,9 +116,10 @@ def run_setup(names: list[str] | None = None, force: bool = False, log: Callable
             continue
         if not force and not needs_setup(card):
             continue
-        step = _STEPS.get(card.setup)
-        if step is None:
-            raise ModelUnavailable(f"model {card.name!r}: unknown set-up step {card.setup!r}")
+        try:
+            step = registry.lookup("setup", card.setup, "set-up step").factory
+        except ConfigError as exc:
+            raise ModelUnavailable(f"model {card.name!r}: {exc}") from None
         out = model_dir(card.name)
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)

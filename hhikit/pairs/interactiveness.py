@@ -41,10 +41,9 @@ class InteractivenessModel(Protocol):
     ) -> np.ndarray: ...
 
 
-BACKEND_MODULES: list[str] = ["hhikit.pairs.interactiveness", "hhikit.pairs.tin"]
 DEFAULT_INTERACTIVENESS = "geometry"
 
-_MODELS = Registry("interactiveness model", BACKEND_MODULES)
+_MODELS = Registry("interactiveness", "interactiveness model")
 register_interactiveness = _MODELS.register
 available_interactiveness = _MODELS.names
 

@@ -2,8 +2,8 @@
 
 A person detector is anything with ``detect(image) -> list[Person]`` where ``image`` is an
 ``(H, W, 3)`` uint8 RGB array; ids are 0..n-1 in descending score order. A backend is one
-module with a factory decorated by ``@register_detector("name")`` and one line in
-``BACKEND_MODULES``.
+module with a factory decorated by ``@register_detector("name")`` (built-in modules are listed once in
+``hhikit.registry.BACKEND_MODULES``; a plugin is imported with ``--plugin``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from hhikit.registry import BACKEND_MODULES as BACKEND_MODULES
 from hhikit.registry import Registry
 from hhikit.types import DetectedObject, Person
 
@@ -30,17 +31,11 @@ class ObjectDetector(Protocol):
     def detect_objects(self, image: np.ndarray) -> list[DetectedObject]: ...
 
 
-# Modules that register backends; imported lazily so a missing optional dependency only
-# disables its backend. A new backend adds its module here.
-BACKEND_MODULES: list[str] = [
-    "hhikit.perception.mediapipe_backend",
-    "hhikit.perception.tfjs_backend",
-    "hhikit.perception.fusion",
-]
+# The one list of backend modules lives in ``hhikit.registry`` (this name is kept for one release).
 
 DEFAULT_DETECTOR = "fusion"
 
-_DETECTORS = Registry("detector", BACKEND_MODULES)
+_DETECTORS = Registry("detector")
 register_detector = _DETECTORS.register
 available_detectors = _DETECTORS.names
 

@@ -52,6 +52,6 @@ class HogPersonDetector:
         return people
 
 
-@register_detector("hog")
+@register_detector("hog", options_of=HogPersonDetector)
 def hog(**options: float) -> HogPersonDetector:
     return HogPersonDetector(**options)

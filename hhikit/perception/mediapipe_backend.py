@@ -549,7 +549,7 @@ class BlazePoseDetector:
                 d.close()
 
 
-@register_detector("blazepose")
+@register_detector("blazepose", options_of=BlazePoseDetector)
 def _blazepose_detector(**options: Any) -> BlazePoseDetector:
     return BlazePoseDetector(**options)
 
@@ -655,7 +655,7 @@ class FaceDetector:
         self._task.close()
 
 
-@register_detector("faces")
+@register_detector("faces", options_of=FaceDetector)
 def _faces_detector(**options: Any) -> FaceDetector:
     return FaceDetector(**options)
 
@@ -827,7 +827,7 @@ class HandDetector:
         self._task.close()
 
 
-@register_detector("hands")
+@register_detector("hands", options_of=HandDetector)
 def _hands_detector(**options: Any) -> HandDetector:
     return HandDetector(**options)
 

@@ -29,7 +29,7 @@ class AsrEngine(Protocol):
 
 DEFAULT_ASR = "faster-whisper"
 
-_ENGINES = Registry("ASR engine")
+_ENGINES = Registry("asr", "ASR engine")
 register_asr = _ENGINES.register
 
 

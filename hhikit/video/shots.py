@@ -36,7 +36,7 @@ class ShotDetector(Protocol):
 
 DEFAULT_SHOT_DETECTOR = "transnetv2"
 
-_SHOT_DETECTORS = Registry("shot detector")
+_SHOT_DETECTORS = Registry("shot_detector", "shot detector")
 register_shot_detector = _SHOT_DETECTORS.register
 available_shot_detectors = _SHOT_DETECTORS.names
 

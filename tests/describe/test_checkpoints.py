@@ -269,6 +269,8 @@ def test_wrong_kind_missing_dirs_and_junk_are_one_line_errors(released, tmp_path
         describer_via_cli(f"encdec:{d / 'coco_weights.pt'}", released)
     with pytest.raises(HHIError, match="--describer-option clip=DIR --describer-option gpt2=DIR"):
         Pipeline(describer=f"clipcap:{d / 'coco_weights.pt'}")
+    with pytest.raises(HHIError, match="bad options"):
+        Pipeline(describer=f"clipcap:{d / 'coco_weights.pt'}", describer_options={"beams": 4})
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ModelUnavailable, match="not a readable PyTorch checkpoint"):
         describer_via_cli(f"clipcap:{tmp_path / 'junk.pt'}", released)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hhikit.models import card as card_mod
+from hhikit import registry
 from hhikit.models.card import ModelCard
 from hhikit.models.setup import SETUP_STAMP, needs_setup, register_setup, run_setup
 from hhikit.models.store import model_dir
@@ -37,6 +37,8 @@ def test_needs_setup_when_files_are_missing_or_the_stamp_is_old(store):
 
 def test_run_setup_writes_the_stamp_and_reruns_an_old_store(store, monkeypatch):
     calls = []
+    registry.discover()
+    monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))  # the test's entries go away after it
 
     @register_setup("x-step")
     def _step(card, out):
@@ -44,7 +46,7 @@ def test_run_setup_writes_the_stamp_and_reruns_an_old_store(store, monkeypatch):
         (out / "a.onnx").write_bytes(b"new")
 
     card = _card(2)
-    monkeypatch.setitem(card_mod._REGISTRY, card.name, card_mod._Entry(card, None))
+    registry.add(registry.Entry("model", card.name, None, card))
     old = model_dir("x-setup")
     old.mkdir(parents=True)
     (old / "a.onnx").write_bytes(b"old")  # an older set-up: file present, no stamp
