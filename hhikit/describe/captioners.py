@@ -1,24 +1,28 @@
 """The paper's image captioners for interactions, built with ``transformers``.
 
-* **EncDec**: a frozen CLIP vision encoder; its projected image embedding goes through a
-  linear layer into the cross-attention of a GPT-2 decoder.
-* **ClipCap**: the CLIP image embedding goes through an MLP to ``prefix_len`` (10) prefix
-  token embeddings that are prepended to the GPT-2 input (no cross-attention).
+* **EncDec** (the paper's ``HHIModel``): a frozen CLIP vision encoder; its projected image
+  embedding goes through ``proj`` (Linear) into the cross-attention of ``gpt2``.
+* **ClipCap** (the paper's ``HHICCModel``): CLIPCap's ``ClipCaptionModel`` as ``cc``: the
+  CLIP image embedding goes through ``cc.clip_project`` (MLP 512 -> 3840 -> 7680, Tanh) to
+  ``prefix_len`` (10) prefix embeddings prepended to the input of ``cc.gpt``.
 
-Weights come from local directories in Hugging Face layout (nothing is downloaded):
-``build_captioner(kind, clip_dir, gpt2_dir)`` starts from pretrained CLIP and GPT-2;
-``save_captioner`` / ``load_captioner`` keep a trained model in one directory::
+The state-dict names are the paper's, so its Lightning checkpoint and CLIPCap's ``.pt`` load
+as they are (``hhikit.describe.checkpoints``). Weights come from local directories in
+Hugging Face layout (nothing is downloaded): ``build_captioner(kind, clip_dir, gpt2_dir)``
+starts from pretrained CLIP and GPT-2; ``save_captioner`` / ``load_captioner`` keep a
+captioner in one directory::
 
-    DIR/hhi_captioner.json   kind, prefix length, image size
+    DIR/hhi_captioner.json   kind, prefix length, mapper, image size, targets, source
     DIR/clip/config.json     CLIP vision config (with projection)
     DIR/gpt2/                GPT-2 config and tokenizer files
-    DIR/model.pt             every weight (state dict)
+    DIR/model.pt             every weight (state dict, the paper's names)
 
-Inference is the paper's beam search (``beam_search``): beam 32, at most 20 new tokens,
-scores are summed log-probabilities with no length normalisation, beams that emit the end
-token are set aside, and the top 8 finished beams are kept. It is written here rather than
-taken from ``generate`` so that scores and stopping match the paper exactly (``generate``
-with ``num_beams=32, length_penalty=0, num_return_sequences=8`` is the close equivalent).
+Targets and decoding are the paper's: the decoder learns ``pseudolabel[2:]`` and ``_ `` is
+put back in front of the decoded beam. Inference is the paper's beam search
+(``beam_search``): beam 32, at most 20 new tokens, scores are summed log-probabilities with
+no length normalisation, beams that emit the end token are set aside, and the top 8
+finished beams are kept. It is written here rather than taken from ``generate`` so that
+scores and stopping match the paper exactly.
 """
 
 from __future__ import annotations
