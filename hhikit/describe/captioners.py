@@ -29,64 +29,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hhikit.describe.base import TOP_K, register_describer
+from hhikit.describe.hf import _torch, image_processor_of, preprocess, quiet_transformers, vision_config_of
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.types import ImageResult, Interaction
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 KINDS = ("encdec", "clipcap")
 MAPPERS = ("mlp", "linear")
 TARGETS = ("paper", "hhikit")
 BEAM, MAX_STEPS = 32, 20
-
-
-def _torch():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import torch
-
-    return torch
-
-
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No progress bars or load reports from ``transformers`` while loading (restored after)."""
-    from transformers.utils import logging as tl
-
-    level, bars = tl.get_verbosity(), tl.is_progress_bar_enabled()
-    tl.set_verbosity_error()
-    tl.disable_progress_bar()
-    try:
-        yield
-    finally:
-        tl.set_verbosity(level)
-        if bars:
-            tl.enable_progress_bar()
-
-
-def preprocess(images: list[np.ndarray], size: int) -> Any:
-    """RGB uint8 arrays -> CLIP pixel values (resize shortest side, centre crop, normalise)."""
-    import cv2
-
-    torch = _torch()
-    out = []
-    for im in images:
-        h, w = im.shape[:2]
-        f = size / min(h, w)
-        r = cv2.resize(im, (max(size, round(w * f)), max(size, round(h * f))), interpolation=cv2.INTER_CUBIC)
-        y0, x0 = (r.shape[0] - size) // 2, (r.shape[1] - size) // 2
-        c = r[y0 : y0 + size, x0 : x0 + size].astype(np.float32) / 255.0
-        c = (c - np.array(CLIP_MEAN, np.float32)) / np.array(CLIP_STD, np.float32)
-        out.append(torch.from_numpy(c.transpose(2, 0, 1).copy()))
-    return torch.stack(out)
 
 
 def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: int = 10, mapper: str = "mlp") -> Any:
@@ -209,6 +165,7 @@ class CaptionerModel:
         self.image_size = image_size
         self.targets = targets
         self.source: dict[str, Any] = {}
+        self.processor: Any | None = None  # the CLIP directory's image processor, when it has one
         eos = tokenizer.eos_token_id
         if eos is None:
             raise ConfigError("captioner tokenizer has no end-of-text token")
@@ -218,6 +175,10 @@ class CaptionerModel:
     @property
     def kind(self) -> str:
         return self.module.kind
+
+    def pixels(self, images: list[np.ndarray]) -> Any:
+        """CLIP pixel values of RGB uint8 images (the image processor's when known)."""
+        return preprocess(images, self.image_size, self.processor)
 
     def target_text(self, text: str) -> str:
         """What the decoder is trained to emit for an interaction text."""
@@ -283,7 +244,7 @@ class CaptionerModel:
         m.eval()
         dev = next(m.parameters()).device
         with torch.no_grad():
-            memory = m.encode(preprocess([image], self.image_size).to(dev))
+            memory = m.encode(self.pixels([image]).to(dev))
             beams: list[tuple[list[int], float]] = [([self.bos], 0.0)]
             finished: list[tuple[list[int], float]] = []
             for _ in range(max_steps):
@@ -306,22 +267,6 @@ class CaptionerModel:
                 finished = beams[:1]
             finished.sort(key=lambda c: -c[1])
         return [(self.decode([t for t in seq[1:] if t != self.eos]), score) for seq, score in finished[:keep]]
-
-
-def vision_config_of(clip_dir: str | Path) -> Any:
-    """The CLIP vision config (with ``projection_dim``) of a ``CLIPModel`` or vision directory."""
-    _torch()
-    from transformers import CLIPVisionConfig
-
-    if not Path(clip_dir, "config.json").exists():
-        raise ModelUnavailable(
-            f"{clip_dir}: no config.json; put a Hugging Face CLIP directory there (nothing is downloaded)"
-        )
-    cfg = json.loads(Path(clip_dir, "config.json").read_text())
-    vcfg = CLIPVisionConfig.from_pretrained(str(clip_dir))
-    if "projection_dim" in cfg:  # a CLIPModel config keeps projection_dim at the top level
-        vcfg.projection_dim = int(cfg["projection_dim"])
-    return vcfg
 
 
 def build_captioner(
@@ -347,6 +292,7 @@ def build_captioner(
     tok = AutoTokenizer.from_pretrained(str(gpt2_dir))
     model = CaptionerModel(cap, tok, vcfg.image_size, targets)
     model.source = {"format": "pretrained", "clip": str(clip_dir), "gpt2": str(gpt2_dir)}
+    model.processor = image_processor_of(clip_dir)
     return model
 
 
@@ -376,6 +322,8 @@ def save_captioner(model: CaptionerModel, out_dir: str | Path) -> Path:
     m.clip.config.save_pretrained(str(out / "clip"))
     m.decoder.config.save_pretrained(str(out / "gpt2"))
     model.tokenizer.save_pretrained(str(out / "gpt2"))
+    if model.processor is not None:
+        model.processor.save_pretrained(str(out / "clip"))
     meta = {"kind": m.kind, "prefix_len": m.prefix_len, "mapper": m.mapper, "image_size": model.image_size,
             "targets": model.targets, "format": FORMAT, "source": model.source}  # fmt: skip
     tmp = out / "model.pt.tmp"
@@ -434,6 +382,7 @@ def load_captioner(model_dir: str | Path, kind: str | None = None) -> CaptionerM
     model.module.load_state_dict(state)
     model.module.eval()
     model.source = dict(meta.get("source") or {})
+    model.processor = image_processor_of(d / "clip")
     return model
 
 
@@ -481,7 +430,7 @@ class CaptionerDescriber:
 def _factory(kind: str):
     def make(arg: str | None = None, **options: Any) -> CaptionerDescriber:
         if not arg:
-            raise ConfigError(f"describer {kind!r} needs a model: --describer {kind}:PATH")
+            raise ConfigError(f"describer {kind!r} needs a model directory or checkpoint: --describer {kind}:PATH")
         return CaptionerDescriber(arg, kind, **options)
 
     return make

@@ -120,7 +120,8 @@ def load_any(
     path: str | Path, kind: str | None = None, clip: str | Path | None = None, gpt2: str | Path | None = None
 ) -> Any:
     """A ``CaptionerModel`` from any of the three layouts (see the module docstring)."""
-    from hhikit.describe.captioners import from_configs, load_captioner, quiet_transformers, vision_config_of
+    from hhikit.describe.captioners import from_configs, load_captioner
+    from hhikit.describe.hf import image_processor_of, quiet_transformers, vision_config_of
 
     p = Path(path)
     if (p / "hhi_captioner.json").exists():
@@ -173,6 +174,7 @@ def load_any(
     for prm in model.module.clip.parameters():
         prm.requires_grad = False
     model.module.eval()
+    model.processor = image_processor_of(clip)
     model.source = {"format": layout, "path": str(f.resolve()), "clip": str(Path(clip).resolve()),
                     "gpt2": str(Path(gpt2).resolve())}  # fmt: skip
     return model

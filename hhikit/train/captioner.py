@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hhikit.describe.captioners import CaptionerModel, build_captioner, load_captioner, preprocess, save_captioner
+from hhikit.describe.captioners import CaptionerModel, build_captioner, load_captioner, save_captioner
 from hhikit.describe.checkpoints import load_any
 from hhikit.errors import ConfigError, HHIError, InputError
 
@@ -121,7 +121,7 @@ def _batches(samples: list[Sample], batch_size: int, seed: int, epoch: int, unif
 
 
 def _load_batch(
-    batch: list[Sample], size: int, cache: dict[Path, Any], skipped: list[str]
+    batch: list[Sample], model: CaptionerModel, cache: dict[Path, Any], skipped: list[str]
 ) -> tuple[Any, list[str], list[float]]:
     from hhikit.io.images import read_image
 
@@ -129,7 +129,7 @@ def _load_batch(
     for s in batch:
         if s.image not in cache:
             try:
-                cache[s.image] = preprocess([read_image(s.image)], size)[0]
+                cache[s.image] = model.pixels([read_image(s.image)])[0]
             except HHIError as exc:
                 cache[s.image] = None
                 skipped.append(str(exc))
@@ -215,7 +215,7 @@ def train_captioner(
         for bi, batch in enumerate(batches):
             if epoch == start_epoch and step > 0 and bi < step - epoch * len(batches):
                 continue  # already trained on this batch before the checkpoint
-            pix, texts, weights = _load_batch(batch, model.image_size, cache if cache_images else {}, report.skipped)
+            pix, texts, weights = _load_batch(batch, model, cache if cache_images else {}, report.skipped)
             if not pix:
                 continue
             norm = "paper" if recipe == "paper" else "tokens"

@@ -4,6 +4,7 @@ directory) built here at tiny sizes with the original module names, loaded throu
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -15,9 +16,9 @@ from torch import nn  # noqa: E402
 
 from hhikit.cli import build_parser, main  # noqa: E402
 from hhikit.cli.common import _pipeline_config  # noqa: E402
-from hhikit.describe.captioners import preprocess  # noqa: E402
+from hhikit.describe import get_describer  # noqa: E402
+from hhikit.describe.captioners import normalise_caption, preprocess  # noqa: E402
 from hhikit.errors import HHIError, ModelUnavailable  # noqa: E402
-from hhikit.pipeline import Pipeline  # noqa: E402
 from tests.describe.test_captioners import COLOURS, image, tiny_tokenizer  # noqa: E402
 
 P = 10  # the paper's prefix length
@@ -104,6 +105,9 @@ def released(tmp_path_factory):
     )  # fmt: skip
     clip = transformers.CLIPModel(clip_cfg).eval()
     clip.save_pretrained(d / "clip")
+    transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
+        d / "clip"
+    )  # the paper preprocesses with CLIPProcessor: the captioner uses the directory's processor
     gcfg = transformers.GPT2Config(vocab_size=len(tok), n_positions=40, n_embd=32, n_layer=2, n_head=2,
                                    bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)  # fmt: skip
     transformers.GPT2LMHeadModel(gcfg).save_pretrained(d / "gpt2")
@@ -149,13 +153,16 @@ def released(tmp_path_factory):
 
 
 def describer_via_cli(spec, released, *extra):
-    """The describer the real ``hhi analyze`` options build."""
+    """The describer the real ``hhi analyze`` options build (its ``PipelineConfig``, built as
+    ``Pipeline`` builds its describer; no detector is loaded)."""
     d = released["dir"]
     args = build_parser().parse_args(
         ["analyze", "x.jpg", "--describer", spec, "--describer-option", f"clip={d / 'clip'}",
          "--describer-option", f"gpt2={d / 'gpt2'}", "--describer-option", "beam=4", *extra]
     )  # fmt: skip
-    return Pipeline(_pipeline_config(args)).describer
+    cfg = _pipeline_config(args)
+    cfg.check()
+    return get_describer(cfg.describer, **cfg.describer_options)
 
 
 def pixels_and_ids(tok):
@@ -207,7 +214,9 @@ def test_beam_scores_are_the_reference_log_probs(released):
     desc.describe(im, r)
     assert 1 <= len(r.interactions) <= 8 and r.pairs[0].interactions
     beams = desc.model.beam_search(im, beam=4, max_steps=6)
-    tok, px = released["tok"], preprocess([im], 32)
+    proc = transformers.CLIPImageProcessor.from_pretrained(released["dir"] / "clip")
+    tok, px = released["tok"], proc(images=[im], return_tensors="pt")["pixel_values"]
+    torch.testing.assert_close(desc.model.pixels([im]), px)
     for text, score in beams[:3]:
         assert text.startswith("_ ")
         ids = [0, *tok.encode(text[2:], add_special_tokens=False), 0]
@@ -226,6 +235,7 @@ def test_import_writes_a_captioner_directory(released, tmp_path, capsys):
     assert meta["kind"] == "clipcap" and meta["source"]["format"] == "lightning"
     assert meta["source"]["path"].endswith("last.ckpt") and len(meta["source"]["sha256"]) == 64
     state = torch.load(tmp_path / "imp" / "model.pt", weights_only=True)
+    assert (tmp_path / "imp" / "clip" / "preprocessor_config.json").exists()
     assert "cc.clip_project.model.0.weight" in state and not any(k.startswith("clip.text_model") for k in state)
     m = describer_via_cli(f"clipcap:{tmp_path / 'imp'}", released).model  # no clip/gpt2 needed now, ignored
     px, ids = pixels_and_ids(released["tok"])
@@ -259,6 +269,7 @@ def test_checkpoint_that_does_not_fit_is_refused_in_one_line(released, tmp_path,
     d = released["dir"]
     rc = main(["analyze", "x.jpg", "--describer", f"clipcap:{miss}", "--describer-option", f"clip={d / 'clip'}",
                "--describer-option", f"gpt2={d / 'gpt2'}"])  # fmt: skip
+    gc.collect()  # release the detector of the failed pipeline here, not inside a later load
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "missing cc.clip_project.model.2.bias" in err
 
@@ -268,9 +279,9 @@ def test_wrong_kind_missing_dirs_and_junk_are_one_line_errors(released, tmp_path
     with pytest.raises(HHIError, match="is a clipcap checkpoint, not encdec"):
         describer_via_cli(f"encdec:{d / 'coco_weights.pt'}", released)
     with pytest.raises(HHIError, match="--describer-option clip=DIR --describer-option gpt2=DIR"):
-        Pipeline(describer=f"clipcap:{d / 'coco_weights.pt'}")
+        get_describer(f"clipcap:{d / 'coco_weights.pt'}")
     with pytest.raises(HHIError, match="bad options"):
-        Pipeline(describer=f"clipcap:{d / 'coco_weights.pt'}", describer_options={"beams": 4})
+        get_describer(f"clipcap:{d / 'coco_weights.pt'}", beams=4)
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ModelUnavailable, match="not a readable PyTorch checkpoint"):
         describer_via_cli(f"clipcap:{tmp_path / 'junk.pt'}", released)
@@ -279,3 +290,22 @@ def test_wrong_kind_missing_dirs_and_junk_are_one_line_errors(released, tmp_path
         describer_via_cli(f"clipcap:{tmp_path / 'other.pt'}", released)
     with pytest.raises(ModelUnavailable, match="no such captioner"):
         describer_via_cli(f"clipcap:{tmp_path / 'nope'}", released)
+
+
+def test_hhi_analyze_with_the_official_pt(released, capsys):
+    """The whole command on a real photo: the image's list is the captioner's top beams."""
+    from hhikit.io.images import read_image
+    from tests.conftest import shared_path
+
+    path = shared_path("examples", "teaser_3.jpg")
+    d = released["dir"]
+    rc = main(["analyze", str(path), "--json", "--describer", f"clipcap:{d / 'coco_weights.pt'}",
+               "--describer-option", f"clip={d / 'clip'}", "--describer-option", f"gpt2={d / 'gpt2'}",
+               "--describer-option", "beam=4", "--describer-option", "max_steps=5"])  # fmt: skip
+    gc.collect()  # release the pipeline's detector now
+    rec = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert rc == 0 and not rec.get("error")
+    m = describer_via_cli(f"clipcap:{d / 'coco_weights.pt'}", released).model
+    beams = m.beam_search(read_image(path), beam=4, max_steps=5)
+    assert [i["text"] for i in rec["interactions"]] == [normalise_caption(t) for t, _ in beams]
+    assert all("clipcap captioner beam search" in i["cues"][0] for i in rec["interactions"])

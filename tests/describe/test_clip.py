@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -132,6 +133,7 @@ def test_siglip_and_the_cli(siglip_dir, capsys):
     assert all(0 < i.score < 1 and i.cues[2].endswith("sigmoid") for i in r.pairs[0].interactions)
     # The real command: hhi analyze --describer clip:DIR, packaged perception.
     rc = main(["analyze", str(path), "--json", "--describer", f"clip:{siglip_dir}"])
+    gc.collect()  # release the pipeline's detector now
     rec = json.loads(capsys.readouterr().out.splitlines()[0])
     assert rc == 0 and len(rec["interactions"]) == 8
     assert all(len(p["interactions"]) == 8 for p in rec["pairs"] if not p["suppressed"])
