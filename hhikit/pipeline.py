@@ -11,14 +11,15 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hhikit.errors import ConfigError, HHIError, error_record
+from hhikit.errors import ConfigError, error_record
 from hhikit.io.images import read_image
+from hhikit.options import check_fields, opt
 from hhikit.pairs import build_pairs, get_interactiveness
 from hhikit.perception.base import get_detector, sort_and_number
 from hhikit.types import ImageResult
@@ -29,19 +30,27 @@ Stage = Callable[[np.ndarray, ImageResult], None]
 
 @dataclass
 class PipelineConfig:
-    """Options of the image pipeline; the CLI's options mirror these."""
+    """Options of the image pipeline: the single source of the CLI options of ``hhi analyze``
+    and ``hhi batch`` (``hhikit.options``), of the web app's settings and of the workers'."""
 
-    detector: str | None = None
-    detector_options: dict[str, Any] = field(default_factory=dict)
-    objects: bool = True
-    # "default", "encdec:DIR", "clipcap:DIR", or "none" to skip describing.
-    describer: str | None = "default"
-    describer_options: dict[str, Any] = field(default_factory=dict)
+    detector: str | None = opt(None, help="person detector backend (default fusion; see `hhi models list`)")
+    detector_options: dict[str, Any] = opt(
+        {}, help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)"
+    )
+    objects: bool = opt(True, help="context objects (COCO-80) when the detector also finds objects")
+    describer: str | None = opt("default", help="default | encdec:PATH | clipcap:PATH | clip:DIR | none")
+    describer_options: dict[str, Any] = opt(
+        {}, help="option of the describer, e.g. ocr=true; clip=DIR gpt2=DIR for a released captioner checkpoint"
+    )
     # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
     # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
-    interactiveness: str | None = None
-    interactiveness_options: dict[str, Any] = field(default_factory=dict)
-    nis_threshold: float | None = None
+    interactiveness: str | None = opt(None, help="pair interactiveness model: geometry (default) or tin")
+    interactiveness_options: dict[str, Any] = opt({}, help="option of the interactiveness model, e.g. weights=PATH")
+    nis_threshold: float | None = opt(
+        None,
+        bounds=(0.0, 1.0),
+        help="suppress pairs below this interactiveness, in [0, 1] (default: the model's, 95% recall on V-COCO val)",
+    )
 
     def check(self) -> None:
         """Cheap checks of every option, without loading a model: unknown backend names, a
@@ -68,6 +77,7 @@ class PipelineConfig:
         t = self.nis_threshold
         if t is not None and not (isinstance(t, int | float) and not math.isnan(t) and 0.0 <= t <= 1.0):
             raise ConfigError(f"NIS threshold must be a number in [0, 1], got {t!r}")
+        check_fields(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The options as JSON types (paths as strings): what a batch run records."""
@@ -127,18 +137,20 @@ class Pipeline:
         return result
 
     def analyze(self, path: str | Path, on_stage: Callable[[str], None] | None = None) -> ImageResult:
-        """Analyse one image file; a bad input gives a record with ``error`` set."""
+        """Analyse one image file; any failure gives a record with ``error`` set (the one
+        error policy, ``hhikit.errors.error_record``): typed for hhikit's own errors,
+        ``internal`` for a library's."""
         t0 = time.perf_counter()
         try:
             image = read_image(path)
-        except HHIError as exc:
-            return ImageResult(path=str(path), error=error_record(exc))
+        except Exception as exc:
+            return ImageResult(path=str(path), error=error_record(exc, path))
         t_read = time.perf_counter() - t0
         try:
             result = self.analyze_array(image, str(path), on_stage=on_stage)
-        except HHIError as exc:
+        except Exception as exc:
             h, w = image.shape[:2]
-            return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc))
+            return ImageResult(path=str(path), width=int(w), height=int(h), error=error_record(exc, path))
         result.timings = {"read": t_read, **result.timings}
         return result
 

@@ -43,8 +43,11 @@ BACKEND_MODULES: list[str] = [
     "hhikit.video.shots",
     "hhikit.video.asr",
     "hhikit.video.models",
+    "hhikit.video.features",
     "hhikit.pseudolabel.cards",
+    "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",
+    "hhikit.io.export",
 ]
 
 
@@ -190,6 +193,15 @@ def check_options(
         inner.bind_partial(**rest)
     except TypeError as exc:
         raise ConfigError(f"{label}: bad options {rest}: {exc}; accepted: {_accepted(inner)}") from None
+
+
+def load_plugins(modules: list[str]) -> None:
+    """Import plugin modules (they register backends); ``ConfigError`` naming one that fails."""
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except Exception as exc:
+            raise ConfigError(f"plugin {mod!r} cannot be imported: {type(exc).__name__}: {exc}") from None
 
 
 class Registry:

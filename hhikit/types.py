@@ -382,17 +382,34 @@ def loads(line: str) -> Record:
 
 
 def read_jsonl(path: str | Path) -> Iterator[Record]:
-    """Read records from a JSON Lines file, skipping blank and truncated trailing lines."""
+    """Read records from a JSON Lines file, skipping blank lines. Only a truncated last line
+    (a write cut short) is skipped; any other unreadable line raises ``InputError`` naming
+    the file and the line number."""
+    from hhikit.errors import InputError
+
+    pending: tuple[int, str, json.JSONDecodeError] | None = None
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
+        for number, raw in enumerate(fh, 1):
+            line = raw.strip()
             if not line:
                 continue
+            if pending is not None:
+                n, _, exc = pending
+                raise InputError(f"{path}: line {n}: not valid JSON ({exc.msg} at column {exc.colno})")
             try:
                 d = json.loads(line)
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as exc:
+                if raw.endswith("\n"):
+                    raise InputError(
+                        f"{path}: line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+                    ) from None
+                pending = (number, line, exc)  # tolerated only if nothing follows
                 continue
-            yield from_dict(d)
+            try:
+                rec = from_dict(d)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise InputError(f"{path}: line {number}: not a record ({type(exc).__name__}: {exc})") from None
+            yield rec
 
 
 def write_jsonl(records: Iterable[Record], path: str | Path) -> int:

@@ -34,3 +34,16 @@ def ww_images() -> list[Path]:
 @pytest.fixture
 def example_image() -> Path:
     return EXAMPLES / "handshake.jpg"
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """A copy of the one registry for one test: what the test registers goes away after it."""
+    from hhikit import registry
+
+    registry.discover()
+    monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))
+    monkeypatch.setattr(registry, "_FAILED", dict(registry._FAILED))
+    monkeypatch.setattr(registry, "_TRIED", set(registry._TRIED))
+    monkeypatch.setattr(registry, "BACKEND_MODULES", list(registry.BACKEND_MODULES))
+    return registry

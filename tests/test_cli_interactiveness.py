@@ -68,6 +68,8 @@ def test_train_interactiveness_cli_with_hicodet_training_file(tmp_path: Path, ca
     rep = json.loads(capsys.readouterr().out)
     assert rep["train_pairs"] == 400 and rep["prior_selected_on"] == "held-out human-human pairs" and out.is_file()
     test_split = _tiny_hicodet(tmp_path / "instances_test2015.json", 0, n_images=10)
-    assert main(["train", "interactiveness", "--hicodet", str(test_split), "--out", str(out)]) == 1
+    assert (
+        main(["train", "interactiveness", "--hicodet", str(test_split), "--out", str(out)]) == 2
+    )  # a configuration error (exit-code table)
     assert "test split" in capsys.readouterr().err
     assert main(["train", "interactiveness"]) == 2

@@ -14,14 +14,8 @@ from hhikit.perception import available_detectors, get_detector, register_detect
 
 
 @pytest.fixture
-def scratch(monkeypatch):
-    """A copy of the registry for one test: what it adds goes away after it."""
-    registry.discover()
-    monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))
-    monkeypatch.setattr(registry, "_FAILED", dict(registry._FAILED))
-    monkeypatch.setattr(registry, "_TRIED", set(registry._TRIED))
-    monkeypatch.setattr(registry, "BACKEND_MODULES", list(registry.BACKEND_MODULES))
-    return registry
+def scratch(scratch_registry):
+    return scratch_registry
 
 
 def test_every_kind_is_one_view_of_the_same_table():

@@ -9,56 +9,19 @@ escapes as an exception: every input gives exactly one record.
 from __future__ import annotations
 
 import importlib
-import os
-import stat
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from hhikit.batch.inputs import SNIFF_BYTES, media_kind
-from hhikit.errors import HHIError, InputError, ModelUnavailable, error_record
+from hhikit.errors import ConfigError, HHIError, InputError, ModelUnavailable, error_record
+from hhikit.io.safeopen import open_regular
 from hhikit.pipeline import Pipeline, PipelineConfig
 
-THREAD_ENV_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "TF_NUM_INTRAOP_THREADS",
-    "TF_NUM_INTEROP_THREADS",
-    "HHI_NUM_THREADS",
-)
-
-
-def thread_env(threads: int) -> dict[str, str]:
-    """Environment that caps the intra-op threads of native libraries in a new process."""
-    return {k: str(threads) for k in THREAD_ENV_VARS}
-
-
-def limit_threads(threads: int | None) -> None:
-    """Cap intra-op threads in this process (env for libraries not loaded yet, plus
-    torch and OpenCV if they are). Backends that create onnxruntime sessions read
-    ``HHI_NUM_THREADS`` for their ``intra_op_num_threads``."""
-    if not threads:
-        return
-    os.environ.update(thread_env(threads))
-    try:
-        import cv2
-
-        cv2.setNumThreads(threads)
-    except ImportError:
-        pass
-    torch = sys.modules.get("torch")  # not imported here if unused (~200 MB, seconds); torch reads
-    if torch is not None:  # OMP_NUM_THREADS when it is imported later
-        torch.set_num_threads(threads)
-        with_interop = getattr(torch, "set_num_interop_threads", None)
-        if with_interop is not None:
-            try:
-                with_interop(threads)
-            except RuntimeError:
-                pass  # only settable before the first parallel op
+# Thread limits live in one place (``hhikit.threads``); these names are kept for one release.
+from hhikit.threads import THREAD_ENV_VARS as THREAD_ENV_VARS
+from hhikit.threads import limit_threads as limit_threads
+from hhikit.threads import thread_env as thread_env
 
 
 @dataclass
@@ -72,16 +35,32 @@ class WorkerSpec:
     video_options: dict[str, Any] = field(default_factory=dict)
 
 
-class FatalWorkerError(HHIError):
+def video_config(spec: WorkerSpec) -> Any:
+    """The ``VideoConfig`` of a batch run: ``spec.video_options`` (fields of ``VideoConfig``;
+    an unknown key is a ``ConfigError``), with the image pipeline's person detector unless
+    the video options name one."""
+    from hhikit.options import from_mapping
+    from hhikit.video.pipeline import VideoConfig
+
+    opts = dict(spec.video_options)
+    if spec.pipeline.detector and "detector" not in opts:
+        opts["detector"] = spec.pipeline.detector
+        opts.setdefault("detector_options", dict(spec.pipeline.detector_options))
+    return from_mapping(VideoConfig, opts, "video options")
+
+
+class FatalWorkerError(ConfigError):
     """The pipeline itself cannot be built: every input would fail the same way, so the run stops."""
 
 
 def load_plugins(plugins: list[str]) -> None:
-    for mod in plugins:
-        try:
-            importlib.import_module(mod)
-        except ImportError as exc:
-            raise FatalWorkerError(f"plugin {mod!r} cannot be imported: {exc}") from None
+    """``hhikit.registry.load_plugins``, failing as a ``FatalWorkerError`` (the run stops)."""
+    from hhikit.registry import load_plugins as load
+
+    try:
+        load(plugins)
+    except ConfigError as exc:
+        raise FatalWorkerError(str(exc)) from None
 
 
 def video_pipeline_class() -> type | None:
@@ -140,18 +119,9 @@ class Worker:
                     "video analysis needs hhikit.video.VideoPipeline, which this install does not have"
                 ).to_dict()
             else:
-                # the same person detector as for images, unless video options say otherwise
-                opts = dict(self.spec.video_options)
-                image = self.spec.pipeline
-                if image.detector:
-                    opts.setdefault("detector", image.detector)
-                    opts.setdefault("detector_options", dict(image.detector_options))
                 try:
-                    try:
-                        self._video = cls(**opts)
-                    except TypeError:  # a VideoPipeline without detector options
-                        self._video = cls(**self.spec.video_options)
-                except HHIError as exc:
+                    self._video = cls(video_config(self.spec))
+                except Exception as exc:
                     self._video_error = error_record(exc)
         return self._video
 
@@ -164,8 +134,8 @@ class Worker:
         t0 = time.perf_counter()
         try:
             duration = probe_media(path)
-        except HHIError as exc:
-            return VideoResult(path=path, error=error_record(exc))
+        except Exception as exc:
+            return VideoResult(path=path, error=error_record(exc, path))
         probe = time.perf_counter() - t0
         pipe = self._video_pipeline()
         if pipe is None:
@@ -183,17 +153,12 @@ class Worker:
 
         kind = "image"
         try:
-            st = os.stat(path)
-            if stat.S_ISDIR(st.st_mode):
-                raise InputError(f"{path}: is a directory, not an image or video")
-            if not stat.S_ISREG(st.st_mode):
-                raise InputError(f"{path}: not a regular file")
-            with open(path, "rb") as fh:
+            with open_regular(path, what="image or video") as fh:  # never blocks on a FIFO
                 head = fh.read(SNIFF_BYTES)
             kind = media_kind(path, head)
             return self._video_record(path) if kind == "video" else self._image(path)
         except Exception as exc:
-            err = _error_dict(path, exc)
+            err = error_record(exc, path)
             if kind == "video":
                 from hhikit.types import VideoResult
 
@@ -206,19 +171,3 @@ class Worker:
         rec = self.record(path)
         kind = "video" if isinstance(rec, VideoResult) else "image"
         return dumps(rec), rec.error is None, kind, dict(rec.timings)
-
-
-def _error_dict(path: str, exc: BaseException) -> dict[str, str]:
-    """OS errors as one clear ``InputError`` naming the file; other exceptions keep their
-    type and get the file's name in front of the message."""
-    if isinstance(exc, HHIError):
-        return error_record(exc)
-    if isinstance(exc, FileNotFoundError):
-        return error_record(InputError(f"{path}: no such file (or a dangling symlink)"))
-    if isinstance(exc, PermissionError):
-        return error_record(InputError(f"{path}: permission denied"))
-    if isinstance(exc, OSError):
-        return error_record(InputError(f"{path}: cannot read ({exc.strerror or exc})"))
-    d = error_record(exc)
-    d["message"] = f"{path}: {d['message']}"
-    return d

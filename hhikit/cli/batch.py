@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
+from hhikit.options import add_options, from_args, given
 
 if TYPE_CHECKING:
     pass
@@ -20,16 +21,15 @@ def add_batch(sub: Any) -> None:
         "input", help="a folder (walked recursively), a manifest (one path per line, or CSV with a 'path' column)"
     )
     p.add_argument("--out", required=True, type=Path, help="results file (JSON Lines); a rerun skips inputs it holds")
-    p.add_argument("--workers", type=int, default=1, help="worker processes / Ray actors (0: in this process)")
-    p.add_argument("--engine", choices=("local", "ray"), default="local")
-    p.add_argument("--ray-address", default=None, help="an existing Ray cluster (e.g. HEAD:6379 or 'auto')")
+    from hhikit.batch import BatchConfig
+
+    add_options(p, BatchConfig)  # workers, engine, threads, ...: defined once in BatchConfig
     _add_pipeline_options(p)
-    p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 when workers > 1)")
-    p.add_argument("--chunksize", type=int, default=4, help="inputs sent to a local worker at a time")
-    p.add_argument(
-        "--fsync-every", type=float, default=1.0, help="seconds between fsyncs of the results file (0: every record)"
+    from hhikit.video.pipeline import VideoConfig
+
+    add_options(
+        p, VideoConfig, prefix="video-", group="videos in the batch (VideoConfig; detector: the images' by default)"
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--summary-json", action="store_true", help="print the summary as JSON on stdout")
     p.set_defaults(func=run_batch)
 
@@ -38,30 +38,29 @@ def run_batch(args: argparse.Namespace) -> int:
     from hhikit.batch import BatchConfig, WorkerSpec
     from hhikit.batch import run_batch as batch
     from hhikit.errors import HHIError
+    from hhikit.io.safeopen import shown_lines
+    from hhikit.video.pipeline import VideoConfig
 
     try:
         pipeline = _pipeline_config(args)
+        video_options = given(args, VideoConfig, prefix="video-")  # only what was set: defaults stay VideoConfig's
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
-    cfg = BatchConfig(
-        source=args.input,
-        out=str(args.out),
-        workers=args.workers,
-        engine=args.engine,
-        ray_address=args.ray_address,
-        chunksize=args.chunksize,
-        fsync_every=args.fsync_every,
-        threads=args.threads,
-        progress=not args.no_progress,
-        spec=WorkerSpec(pipeline=pipeline, plugins=list(args.plugin)),
-    )
+        return fail(exc)
     try:
+        cfg = from_args(BatchConfig, args, source=args.input, out=str(args.out),
+                        spec=WorkerSpec(pipeline=pipeline, plugins=list(args.plugin), video_options=video_options))  # fmt: skip
         summary = batch(cfg)
     except HHIError as exc:
-        _print_err(str(exc))
+        return fail(exc)
+    except OSError as exc:  # anything the runner did not name itself: still one line
+        _print_err(f"{args.out}: {exc.strerror or exc}")
         return 2
-    print(summary.text(), file=sys.stderr)
+    print(shown_lines(summary.text()), file=sys.stderr)
     if args.summary_json:
-        print(json.dumps(summary.to_dict()))
+        try:
+            print(json.dumps(summary.to_dict()), flush=True)
+        except BrokenPipeError:
+            pass
+    if summary.interrupted:
+        return 130
     return 1 if summary.failed else 0

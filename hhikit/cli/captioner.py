@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _group, _print_err, fail
 
 if TYPE_CHECKING:
     pass
@@ -54,8 +54,7 @@ def run_train_captioner(args: argparse.Namespace) -> int:
             recipe=args.recipe, images_dir=args.images,
         )  # fmt: skip
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     for msg in rep.skipped[:10]:
         _print_err(f"skipped: {msg}")
     last = f", last loss {rep.losses[-1]:.4f}" if rep.losses else ""

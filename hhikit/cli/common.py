@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from hhikit.options import add_options, from_args
+from hhikit.options import parse_key_values as parse_key_values
 
 if TYPE_CHECKING:
     from hhikit.pipeline import PipelineConfig
 
 
 def _print_err(msg: str) -> None:
-    print(f"hhi: {msg}", file=sys.stderr)
+    """One message on stderr; file names in it are shown with control characters escaped."""
+    from hhikit.io.safeopen import shown
+
+    print(f"hhi: {shown(msg)}", file=sys.stderr)
+
+
+# The one table of exit codes, applied by every subcommand (documented in README.md).
+EXIT_OK = 0  # every input gave a result
+EXIT_FAILED = 1  # some inputs failed (each has an error record or message), or a run failed on its data
+EXIT_USAGE = 2  # bad usage or configuration: unknown option or backend, a model not set up; results cannot be written
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a command that stops on ``exc``."""
+    from hhikit.errors import ConfigError, ModelUnavailable, OutputError
+
+    return EXIT_USAGE if isinstance(exc, ConfigError | ModelUnavailable | OutputError) else EXIT_FAILED
+
+
+def fail(exc: BaseException) -> int:
+    """Print ``exc`` as one line (the error policy's message) and return its exit code."""
+    from hhikit.errors import error_record
+
+    _print_err(error_record(exc)["message"])
+    return exit_code(exc)
 
 
 # Nested command groups (``hhi train ...``, ``hhi eval ...``) shared by several areas: the
@@ -28,51 +54,21 @@ def _group(sub: Any, name: str, help: str) -> Any:
     return _GROUPS[name][1]
 
 
-def parse_key_values(items: list[str]) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they can be);
-    ``ValueError`` for an item without ``=`` or key. Used by the CLI and the bench scripts."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected KEY=VALUE, got {item!r}")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
-
-
 def _add_pipeline_options(p: Any) -> None:
-    """Every option of the image pipeline (``PipelineConfig``), shared by analyze and batch
-    so one configuration tried on a few images runs unchanged on a whole corpus."""
-    p.add_argument("--detector", default=None, help="person detector backend (see `hhi models list`)")
+    """Every option of the image pipeline, from ``PipelineConfig`` (defined there once), shared
+    by analyze and batch so one configuration tried on a few images runs unchanged on a whole
+    corpus; plus two shortcuts and ``--plugin``."""
+    from hhikit.pipeline import PipelineConfig
+
+    add_options(p, PipelineConfig)
+    p.add_argument("--ocr", action="store_true", help="shortcut for --describer-option ocr=true (default describer)")
     p.add_argument(
-        "--detector-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)",
+        "--interactiveness-weights", type=Path, default=None, help="shortcut for --interactiveness-option weights=PATH"
     )
-    p.add_argument("--describer", default="default", help="default | encdec:PATH | clipcap:PATH | clip:DIR | none")
-    p.add_argument(
-        "--describer-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="option of the describer, e.g. clip=DIR gpt2=DIR for a released checkpoint, beam=32",
-    )
-    p.add_argument("--ocr", action="store_true", help="default describer: use scene text (rapidocr) as a cue")
-    p.add_argument("--interactiveness", default=None, help="pair interactiveness model: geometry (default) or tin")
-    p.add_argument(
-        "--interactiveness-weights", type=Path, default=None, help="weights file of the interactiveness model"
-    )
-    p.add_argument(
-        "--nis-threshold",
-        type=float,
-        default=None,
-        help="suppress pairs below this interactiveness, in [0, 1] (default: the model's, 95%% recall on V-COCO val)",
-    )
+    _add_plugin_option(p)
+
+
+def _add_plugin_option(p: Any) -> None:
     p.add_argument(
         "--plugin",
         action="append",
@@ -86,26 +82,11 @@ def _pipeline_config(args: argparse.Namespace) -> PipelineConfig:
     """The ``PipelineConfig`` of the options added by ``_add_pipeline_options``. Raises
     ``ConfigError`` for a malformed ``--detector-option``; values are checked by
     ``PipelineConfig.check`` (the pipeline and the batch runner call it)."""
-    from hhikit.errors import ConfigError
     from hhikit.pipeline import PipelineConfig
 
-    try:
-        detector_options = parse_key_values(args.detector_option)
-    except ValueError as exc:
-        raise ConfigError(f"--detector-option: {exc}") from None
-    try:
-        describer_options = parse_key_values(getattr(args, "describer_option", []))
-    except ValueError as exc:
-        raise ConfigError(f"--describer-option: {exc}") from None
-    describer = args.describer
-    ocr = args.ocr and (describer or "").startswith("default")  # scene text is a cue of the default describer only
-    weights = args.interactiveness_weights
-    return PipelineConfig(
-        detector=args.detector,
-        detector_options=detector_options,
-        describer=describer,
-        describer_options={**describer_options, **({"ocr": True} if ocr else {})},
-        interactiveness=args.interactiveness,
-        interactiveness_options={"weights": weights} if weights else {},
-        nis_threshold=args.nis_threshold,
-    )
+    cfg = from_args(PipelineConfig, args, check=False)
+    if getattr(args, "ocr", False) and (cfg.describer or "").startswith("default"):
+        cfg.describer_options.setdefault("ocr", True)  # scene text is a cue of the default describer only
+    if getattr(args, "interactiveness_weights", None) is not None:
+        cfg.interactiveness_options.setdefault("weights", args.interactiveness_weights)
+    return cfg

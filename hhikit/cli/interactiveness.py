@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _group, _print_err
+from hhikit.cli.common import _group, _print_err, fail
 
 if TYPE_CHECKING:
     pass
@@ -84,8 +84,7 @@ def run_train_interactiveness(args: argparse.Namespace) -> int:
             hicodet_objects=args.hicodet_objects,
         )
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(report_json(report))
     return 0
 
@@ -104,6 +103,6 @@ def run_eval_interactiveness(args: argparse.Namespace) -> int:
             model, args.hicodet, args.vcoco, args.per_item, args.nis_threshold, bootstrap=args.bootstrap
         )
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

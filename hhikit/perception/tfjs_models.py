@@ -10,7 +10,6 @@ At run time only onnxruntime is needed.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -163,11 +162,11 @@ def _setup_tfjs(card: ModelCard, out_dir: Path) -> None:
 
 
 def default_threads() -> int:
-    """onnxruntime threads per session: ``$HHIKIT_THREADS`` or 1 (cores are shared)."""
-    try:
-        return max(1, int(os.environ.get("HHIKIT_THREADS", "1")))
-    except ValueError:
-        return 1
+    """onnxruntime threads per session: ``$HHIKIT_THREADS`` or 1 (cores are shared); set by
+    ``hhikit.threads.limit_threads`` (``hhi batch --threads``)."""
+    from hhikit.threads import onnx_threads
+
+    return onnx_threads()
 
 
 class OnnxModel:

@@ -12,13 +12,14 @@ import threading
 import time
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hhikit.errors import HHIError, InputError, error_record
+from hhikit.options import check_fields, opt
 from hhikit.types import Clip, Person, TranscriptSegment, VideoResult
 from hhikit.video.audio import AudioAnalyzer, AudioFrames, describe_audio
 from hhikit.video.clips import make_clips
@@ -30,24 +31,30 @@ from hhikit.video.tracking import VISUAL_DIM, IoUTracker, Observation, frame_vec
 
 @dataclass
 class VideoConfig:
-    """Options of the video pipeline; the CLI's options mirror these."""
+    """Options of the video pipeline: the single source of the options of ``hhi video``, of
+    the ``--video-*`` options of ``hhi batch`` and of what reaches the workers (``hhikit.options``)."""
 
-    shot_detector: str = "transnetv2"
-    shot_options: dict[str, Any] = field(default_factory=dict)
-    clip_shots: int = 3
-    clip_stride: int = 1
-    sample_fps: float = 1.0
-    detect_max_side: int = 640
-    visual: bool = True
-    detector: str | None = None
-    detector_options: dict[str, Any] = field(default_factory=dict)
-    asr: bool = True
-    asr_model_dir: str | None = None
-    beam_size: int = 1
-    weights: str | None = None
-    threshold: float = 0.6
-    min_score: float = 0.4
-    parallel: bool = True
+    shot_detector: str = opt("transnetv2", flag="--shots", help="shot detector: transnetv2 or adaptive")
+    shot_options: dict[str, Any] = opt({}, help="option of the shot detector, e.g. gate=false")
+    clip_shots: int = opt(3, bounds=(1, None), help="shots per clip")
+    clip_stride: int = opt(1, bounds=(1, None), help="shots between clip starts")
+    sample_fps: float = opt(1.0, bounds=(0.001, None), help="frames per second given to the person detector")
+    detect_max_side: int = opt(640, bounds=(32, None), help="longest side of a frame given to the person detector")
+    visual: bool = opt(True, help="people detection and tracking")
+    detector: str | None = opt(None, help="person detector backend (default: the default detector)")
+    detector_options: dict[str, Any] = opt({}, help="option of the person detector, e.g. pose33=true")
+    asr: bool = opt(True, help="speech recognition")
+    asr_model_dir: str | None = opt(
+        None, flag="--whisper-dir", help="a local CTranslate2 Whisper folder (default: whisper-tiny.en)"
+    )
+    beam_size: int = opt(1, bounds=(1, None), help="beam size of speech recognition")
+    weights: str | None = opt(None, help="a trained checkpoint from `hhi train video` (hhikit or ICCCI model)")
+    threshold: float = opt(0.6, bounds=(0.0, 1.0), help="classifier decision threshold")
+    bert_dir: str | None = opt(None, help="ICCCI runs: the BERT folder, when not where the run says")
+    ast_dir: str | None = opt(None, help="ICCCI runs: the AST folder, when not where the run says")
+    vivit_dir: str | None = opt(None, help="ICCCI runs: the pretrained ViViT folder, when not where the run says")
+    min_score: float = opt(0.4, bounds=(0.0, 1.0), help="zero-shot labeller: lowest label score kept")
+    parallel: bool = opt(True, help="audio and speech in a thread beside the video pass")
 
 
 @dataclass
@@ -76,6 +83,7 @@ class VideoPipeline:
 
     def __init__(self, config: VideoConfig | None = None, **overrides: Any) -> None:
         self.config = config or VideoConfig(**overrides)
+        check_fields(self.config)
         c = self.config
         self.unavailable: dict[str, str] = {}
         self.shots = get_shot_detector(c.shot_detector, **c.shot_options)
@@ -104,10 +112,17 @@ class VideoPipeline:
         self.unavailable.update(optional_models())
         self.labeller = ZeroShotLabeller(min_score=c.min_score)
         self.classifier = None
+        self.iccci = None
         if c.weights:
-            from hhikit.video.classifier import load_checkpoint
+            from hhikit.video.iccci import ICCCIRun, is_iccci, read_checkpoint
 
-            self.classifier = load_checkpoint(c.weights)
+            if is_iccci(read_checkpoint(c.weights)):
+                self.iccci = ICCCIRun(c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold)
+                _ = self.iccci.extractors  # load BERT, AST and ViViT now: a missing folder stops here
+            else:
+                from hhikit.video.classifier import load_checkpoint
+
+                self.classifier = load_checkpoint(c.weights)
 
     # ---------------------------------------------------------------- passes
 
@@ -186,21 +201,16 @@ class VideoPipeline:
     # ---------------------------------------------------------------- public
 
     def analyze(self, path: str | Path) -> VideoResult:
-        """Analyse one video file; a bad input gives a record with ``error`` set."""
+        """Analyse one video file; any failure gives a record with ``error`` set (the one
+        error policy, ``hhikit.errors.error_record``)."""
         try:
             return self.analyze_full(path).result
-        except HHIError as exc:
-            return VideoResult(path=str(path), error=error_record(exc))
-        except (MemoryError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # a library failure on a strange file: an error record, not a crash
-            return VideoResult(
-                path=str(path),
-                error=error_record(InputError(f"{path}: could not be analysed ({type(exc).__name__}: {exc})")),
-            )
+        except Exception as exc:
+            return VideoResult(path=str(path), error=error_record(exc, path))
 
-    def analyze_full(self, path: str | Path) -> Analysis:
-        """Like ``analyze`` but raising, and returning the intermediate evidence too."""
+    def analyze_full(self, path: str | Path, clip_shots: int | None = None) -> Analysis:
+        """Like ``analyze`` but raising, and returning the intermediate evidence too;
+        ``clip_shots`` overrides the config's for this call only."""
         path = str(path)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -232,21 +242,30 @@ class VideoPipeline:
             raise InputError(f"{path}: the video track holds no decodable frame (zero length)")
         duration = max(info.duration, times[-1])
         shots = shots_from_cuts(cuts, times, duration)
-        clips = make_clips(shots, self.config.clip_shots, self.config.clip_stride)
+        clips = make_clips(shots, clip_shots or self.config.clip_shots, self.config.clip_stride)
         transcript: list[TranscriptSegment] = audio_out.get("segments", [])
         frames: AudioFrames = audio_out.get("frames", AudioFrames())
         a = time.perf_counter()
         evidence = [self._evidence(clip, shots, transcript, frames, samples, info.has_audio) for clip in clips]
         timings["features"] = time.perf_counter() - a
         a = time.perf_counter()
-        self._label(clips, evidence)
+        scene = None
+        if self.iccci is not None:  # the paper's model: the video is one scene of clips
+            scene = self.iccci.label_video(path, clips, shots, transcript, info.has_audio)
+        else:
+            self._label(clips, evidence)
         timings["labels"] = time.perf_counter() - a
         timings["total"] = time.perf_counter() - t0
         result = VideoResult(
             path=path, duration=duration, fps=info.fps, shots=shots, clips=clips, transcript=transcript, timings=timings,
         )  # fmt: skip
         result.extra["width"], result.extra["height"] = info.width, info.height
-        result.extra["labeller"] = "fusion-classifier" if self.classifier is not None else "zero-shot"
+        result.extra["labeller"] = (
+            "iccci" if scene is not None else "fusion-classifier" if self.classifier is not None else "zero-shot"
+        )
+        if scene is not None:
+            result.extra["scene_labels"] = {k: round(v, 6) for k, v in scene.items()}
+            result.extra["scene_predicted"] = [k for k, v in scene.items() if v > self.iccci.threshold]
         if warnings:
             result.extra["warnings"] = warnings
         if self.unavailable:
@@ -255,12 +274,7 @@ class VideoPipeline:
 
     def clip_evidence(self, path: str | Path) -> ClipEvidence:
         """Evidence of a whole video file taken as one clip (training data of the classifier)."""
-        saved = self.config.clip_shots
-        self.config.clip_shots = 1 << 30
-        try:
-            return self.analyze_full(path).evidence[0]
-        finally:
-            self.config.clip_shots = saved
+        return self.analyze_full(path, clip_shots=1 << 30).evidence[0]  # self.config is never changed
 
     # ---------------------------------------------------------------- per clip
 

@@ -1,0 +1,70 @@
+"""The one error policy: any exception at an edge becomes one typed error record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hhikit.errors import INTERNAL, ConfigError, InputError, error_record, set_debug
+from hhikit.perception import register_detector
+from hhikit.pipeline import Pipeline, PipelineConfig
+from hhikit.types import ImageResult, dumps, read_jsonl
+
+
+class _Broken:
+    name = "x-broken"
+
+    def detect(self, image):
+        raise RuntimeError("the library\nfell over")
+
+
+def test_records_keep_hhikit_types_and_mark_the_rest_internal(tmp_path):
+    assert error_record(InputError("bad file")) == {"type": "InputError", "message": "bad file"}
+    rec = error_record(KeyError("k"), tmp_path / "a.jpg")
+    assert rec["type"] == INTERNAL and rec["class"] == "KeyError"
+    assert rec["message"] == f"{tmp_path / 'a.jpg'}: KeyError: 'k'"
+    missing = error_record(FileNotFoundError(2, "No such file"), "gone.jpg")
+    assert missing == {"type": "InputError", "message": "gone.jpg: no such file (or a dangling symlink)"}
+
+
+def test_the_traceback_only_with_debug(capsys, monkeypatch):
+    monkeypatch.delenv("HHIKIT_DEBUG", raising=False)
+    error_record(ValueError("quiet"))
+    assert capsys.readouterr().err == ""
+    set_debug(True)
+    try:
+        error_record(ValueError("loud"))
+    finally:
+        set_debug(False)
+    assert "ValueError: loud" in capsys.readouterr().err
+
+
+def test_a_library_failure_inside_the_image_pipeline_is_a_record(scratch_registry, example_image):
+    register_detector("x-broken")(_Broken)
+    pipe = Pipeline(PipelineConfig(detector="x-broken", describer="none", interactiveness=""))
+    result = pipe.analyze(example_image)  # raised RuntimeError before the one policy
+    assert isinstance(result, ImageResult) and result.width > 0
+    assert result.error == {
+        "type": INTERNAL,
+        "class": "RuntimeError",
+        "message": f"{example_image}: RuntimeError: the library fell over",
+    }
+    assert json.loads(dumps(result))["error"]["type"] == INTERNAL
+
+
+def test_read_jsonl_tolerates_only_a_truncated_last_line(tmp_path):
+    good = dumps(ImageResult(path="a.jpg", width=2, height=2))
+    f = tmp_path / "r.jsonl"
+    f.write_text(good + "\n\n" + good + '\n{"path": "b.jp')  # a write cut short
+    assert [r.path for r in read_jsonl(f)] == ["a.jpg", "a.jpg"]
+    f.write_text(good + "\n{oops\n" + good + "\n")
+    with pytest.raises(InputError, match=r"r\.jsonl: line 2: not valid JSON"):
+        list(read_jsonl(f))
+    f.write_text(good + '\n{"path": "b.jp' + "\n")  # a complete line that is not JSON
+    with pytest.raises(InputError, match="line 2"):
+        list(read_jsonl(f))
+
+
+def test_config_errors_are_not_internal():
+    assert error_record(ConfigError("x"))["type"] == "ConfigError"
