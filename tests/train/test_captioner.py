@@ -150,3 +150,18 @@ def test_cli_trains_from_phhi_and_the_official_pt(released, tmp_path, capsys):  
     # The mapping network moved away from the .pt's weights (it was trained).
     start = torch.load(d / "coco_weights.pt", weights_only=True)["clip_project.model.0.weight"]
     assert not torch.equal(m.module.cc.clip_project.model[0].weight, start)
+
+
+def test_hhikit_recipe_is_kept_as_an_option(tmp_path):
+    """``recipe="hhikit"``: shuffled epochs over every sample, loss over real tokens."""
+    for i, c in enumerate(COLOURS):
+        save_png(str(tmp_path / f"{i}.png"), image(c, i))
+    data = [Sample(tmp_path / f"{i % 4}.png", LABELS[i % 4], 1.0) for i in range(10)]
+    rep = train_captioner(data, tmp_path / "h", model=tiny_model("clipcap"), epochs=1, batch_size=4, save_every=0,
+                          log=None, recipe="hhikit")  # fmt: skip
+    assert rep.steps == 3  # ceil(10 / 4): every sample once
+    rep = train_captioner(data, tmp_path / "p", model=tiny_model("clipcap"), epochs=1, batch_size=4, save_every=0,
+                          log=None)  # fmt: skip
+    assert rep.steps == 2  # the paper: len // batch draws
+    with pytest.raises(ConfigError, match="unknown training recipe"):
+        train_captioner(data, tmp_path / "x", model=tiny_model("clipcap"), recipe="fast", log=None)
