@@ -309,3 +309,26 @@ def test_hhi_analyze_with_the_official_pt(released, capsys):
     beams = m.beam_search(read_image(path), beam=4, max_steps=5)
     assert [i["text"] for i in rec["interactions"]] == [normalise_caption(t) for t, _ in beams]
     assert all("clipcap captioner beam search" in i["cues"][0] for i in rec["interactions"])
+
+
+def test_directories_of_older_hhikit_still_load(tmp_path):
+    """``hhikit-captioner/1`` named ClipCap's parts ``proj.{0,2}`` and ``gpt2`` and trained
+    on whole texts: it loads under the paper's names and keeps its own targets."""
+    from hhikit.describe.captioners import load_captioner, save_captioner
+    from tests.describe.test_captioners import tiny
+
+    m = tiny("clipcap")
+    m.module.eval()
+    save_captioner(m, tmp_path / "old")
+    state = torch.load(tmp_path / "old" / "model.pt", weights_only=True)
+    old = {k.replace("cc.clip_project.model.", "proj.").replace("cc.gpt.", "gpt2."): v for k, v in state.items()}
+    torch.save(old, tmp_path / "old" / "model.pt")
+    meta = json.loads((tmp_path / "old" / "hhi_captioner.json").read_text())
+    meta = {k: meta[k] for k in ("kind", "prefix_len", "image_size")} | {"format": "hhikit-captioner/1"}
+    (tmp_path / "old" / "hhi_captioner.json").write_text(json.dumps(meta))
+    again = load_captioner(tmp_path / "old")
+    assert again.targets == "hhikit"
+    px = preprocess([image(COLOURS[0], 1)], 32)
+    ids = torch.tensor([[0, 1, 2]])
+    with torch.no_grad():
+        torch.testing.assert_close(again.module(px, ids), m.module(px, ids))
