@@ -35,6 +35,7 @@ from typing import Any
 from hhikit.describe.captioners import CaptionerModel, build_captioner, load_captioner, save_captioner
 from hhikit.describe.checkpoints import load_any
 from hhikit.errors import ConfigError, HHIError, InputError
+from hhikit.options import opt
 
 
 @dataclass
@@ -55,6 +56,29 @@ class TrainReport:
 
 RECIPES = ("paper", "hhikit")
 BETAS = (0.9, 0.999)
+
+
+@dataclass
+class CaptionerTrainConfig:
+    """Options of ``hhi train captioner``, the paper's recipe as defaults (defined once: the
+    CLI's options come from these fields; the names are ``train_captioner``'s arguments)."""
+
+    images_dir: str | None = opt(None, flag="--images", help="image directory of an id manifest: DIR/<id>/image.jpg")
+    recipe: str = opt("paper", choices=RECIPES,
+                      help="paper: its loss, targets and uniform sampling; hhikit: whole texts, loss over real tokens")  # fmt: skip
+    kind: str | None = opt(None, choices=("encdec", "clipcap"), help="default: encdec, or that of --init")
+    init: str | None = opt(None, help="a captioner directory, the paper's Lightning .ckpt or CLIPCap's .pt")
+    clip_dir: str | None = opt(None, flag="--clip", help="pretrained CLIP directory (Hugging Face layout)")
+    gpt2_dir: str | None = opt(None, flag="--gpt2", help="pretrained GPT-2 directory (Hugging Face layout)")
+    epochs: int = opt(1, bounds=(1, None), help="epochs (the paper: len(data) // batch steps each)")
+    max_steps: int | None = opt(None, bounds=(1, None), help="stop after this many steps")
+    batch_size: int = opt(16, bounds=(1, None), help="samples per step")
+    lr: float = opt(1e-5, bounds=(0.0, None), help="AdamW learning rate")
+    weight_decay: float = opt(0.1, bounds=(0.0, None), help="AdamW weight decay")
+    save_every: int = opt(500, bounds=(0, None), help="steps between checkpoints (0: only at the end)")
+    keep_checkpoints: int = opt(2, bounds=(0, None), flag="--keep", help="newest checkpoints kept")
+    resume: bool = opt(False, help="continue from the newest checkpoint in --out")
+    seed: int = opt(0, help="seed of the sampler and the initialisation")
 
 
 def read_manifest(path: str | Path, images_dir: str | Path | None = None) -> tuple[list[Sample], list[str]]:
