@@ -188,9 +188,10 @@ class CaptionerModel:
 
     def decode(self, tokens: list[int]) -> str:
         """Generated tokens (without BOS/EOS) -> interaction text."""
+        if self.targets == "paper":  # the paper's test.py: '_ ' + decode(indices[1:-1]), whose
+            # transformers (4.18) cleaned up tokenization spaces by default (" 's" -> "'s")
+            return "_ " + self.tokenizer.decode(tokens, clean_up_tokenization_spaces=True)
         text = self.tokenizer.decode(tokens)
-        if self.targets == "paper":
-            return "_ " + text  # the paper's test.py: '_ ' + decode(indices[1:-1])
         return normalise_caption(text.strip())
 
     def encode_texts(self, texts: list[str], max_len: int | None = None) -> tuple[Any, Any, Any]:
