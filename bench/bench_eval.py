@@ -96,7 +96,7 @@ def bench_hoi(per_image: int) -> None:
         t0 = time.perf_counter()
         r = hoi.evaluate_vcoco(v, det).to_dict()
         print(f"V-COCO role AP, GT as predictions ({len(det)}): {time.perf_counter() - t0:.2f} s  "
-              f"sc1 {r['scenario1']:.4f} sc2 {r['scenario2']:.4f}")  # fmt: skip
+              f"sc1 {r['scenario1']:.4f} sc2 {r['scenario2']:.4f} agent {r['agent']:.4f}")  # fmt: skip
 
 
 def bench_waldo() -> None:

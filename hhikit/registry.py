@@ -48,8 +48,11 @@ BACKEND_MODULES: list[str] = [
     "hhikit.video.shots",
     "hhikit.video.asr",
     "hhikit.video.models",
+    "hhikit.video.features",
     "hhikit.pseudolabel.cards",
+    "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",
+    "hhikit.io.export",
 ]
 
 

@@ -19,6 +19,7 @@ from hhikit.cli.batch import add_batch
 from hhikit.cli.captioner import add_train
 from hhikit.cli.common import EXIT_OK, _pipeline_config, _print_err, exit_code, fail, parse_key_values
 from hhikit.cli.eval import add_eval
+from hhikit.cli.export import add_export, add_import
 from hhikit.cli.interactiveness import add_interactiveness
 from hhikit.cli.models import add_models
 from hhikit.cli.pseudolabel import add_pseudolabel
@@ -39,6 +40,8 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_video,
     add_train_video,
     add_train,
+    add_export,
+    add_import,
 ]
 
 

@@ -3,7 +3,9 @@
 ``continuous``: the area under the interpolated precision-recall curve (precision made
 monotone from the right, summed over recall steps), as in HICO-DET's and VOC2010+'s code.
 ``voc11``: the VOC2007 11-point interpolation (mean of the best precision at recall >= t
-for t = 0, 0.1, ..., 1).
+for the 11 thresholds of Matlab's ``0:0.1:1``, exactly as the HICO-DET and VOC Matlab code
+builds them: ``VOC11_THRESHOLDS``; its 4th value is 0.30000000000000004, so a recall of exactly
+0.3 does not reach it).
 ``step``: no interpolation, the sum of precision times recall step over the ranked list
 (scikit-learn's ``average_precision_score``); it is lower than ``continuous`` wherever
 precision dips and recovers.
@@ -25,6 +27,25 @@ APMethod = Literal["continuous", "voc11", "step"]
 AP_METHODS: tuple[str, ...] = ("continuous", "voc11", "step")
 
 
+def matlab_colon(a: float, d: float, b: float) -> np.ndarray:
+    """Matlab's ``a:d:b`` bit for bit: the first half is ``a + k*d``, the second half
+    ``b - k*d`` and an even count's middle element ``(a+b)/2`` (MathWorks' ``colonop``).
+    ``torch.linspace`` builds the same values; ``np.linspace`` and ``np.arange`` do not."""
+    n = int(round((b - a) / d))
+    if a + n * d - b > 2.0 * np.finfo(float).eps * max(abs(a), abs(b)):
+        n -= 1
+    out = np.empty(n + 1)
+    k = np.arange(n // 2 + 1)
+    out[k] = a + k * d
+    out[n - k] = b - k * d
+    if n % 2 == 0:
+        out[n // 2] = (a + b) / 2
+    return out
+
+
+VOC11_THRESHOLDS: np.ndarray = matlab_colon(0.0, 0.1, 1.0)
+
+
 def ap_from_pr(recall: np.ndarray, precision: np.ndarray, method: APMethod = "continuous") -> float:
     """AP from recall/precision arrays ordered by descending score."""
     recall = np.asarray(recall, dtype=float)
@@ -33,10 +54,10 @@ def ap_from_pr(recall: np.ndarray, precision: np.ndarray, method: APMethod = "co
         return 0.0
     if method == "voc11":
         total = 0.0
-        for t in np.linspace(0.0, 1.0, 11):
-            p = precision[recall >= t - 1e-12]
-            total += float(p.max()) if p.size else 0.0
-        return total / 11.0
+        for t in VOC11_THRESHOLDS:  # Matlab: ap = ap + p/11, in this order
+            p = precision[recall >= t]
+            total += (float(p.max()) if p.size else 0.0) / 11.0
+        return total
     if method == "step":
         steps = np.diff(np.concatenate([[0.0], recall]))
         return float(np.sum(steps * precision))

@@ -18,8 +18,9 @@ BLEURT = register_card(
         files=("config.json",),
         licence="Apache-2.0 (BLEURT)",
         size_mb=2200.0,
-        obtain="put a BLEURT-20 PyTorch checkpoint (config.json, weights, tokenizer; model_type 'bleurt' "
-        "needs the bleurt-pytorch package) in ~/.cache/hhikit/models/bleurt-20 or pass --bleurt DIR",
+        obtain="put a BLEURT-20 PyTorch checkpoint (the bleurt-pytorch layout, model_type 'bleurt', or a "
+        "one-logit sequence-regression model; config.json, weights, tokenizer) in ~/.cache/hhikit/models/bleurt-20 "
+        "or pass --bleurt DIR",
         description="BLEURT-20 learned text similarity (Waldo and Wenda metric)",
     )
 )

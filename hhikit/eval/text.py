@@ -4,18 +4,21 @@ An interaction text has the form ``_ <verb>ing ... _`` where ``_`` stands for a 
 metrics, after Alper & Averbuch-Elor (ICCV 2023):
 
 - **verb similarity**: cosine similarity of the word vectors of the *second word* of the two
-  texts (the verb of ``_ <verb>ing ... _``); 0 when either verb is out of vocabulary. The paper
+  texts (the verb of ``_ <verb>ing ... _``); 0 when either verb is out of vocabulary. ``verb=
+  "paper"`` takes ``text.split()[1]`` as it is, looked up case-sensitively (the paper's
+  ``modeling/src/eval.py``); ``verb="lenient"`` lower-cases it and strips punctuation. The paper
   uses GloVe ``glove-wiki-gigaword-200``; hhikit defaults to the packaged GloVe 6B 50-d
   vectors (card ``glove-6b-50d``) and reads any GloVe text / word2vec file when given.
-- **BLEURT** (BLEURT-20 in the paper): a learned reference-candidate score, from a local
-  checkpoint directory (transformers layout; ``bleurt_pytorch`` models when that package is
-  installed).
+- **BLEURT** (BLEURT-20 in the paper): a learned reference-candidate score with every ``_``
+  replaced by ``person`` in both texts (the paper's ``str.replace``), from a local checkpoint
+  (``hhikit.eval.bleurt``).
 - **NLI entailment / contradiction**: probabilities from a sequence-classification NLI model
-  with the gold caption as premise and the predicted text as hypothesis.
-- **sentence similarity** (hhikit's addition): cosine of MiniLM sentence embeddings (card
-  ``minilm``).
+  with the gold caption as premise and the predicted text, ``_`` kept, as hypothesis (as the
+  paper).
+- **sentence similarity** (hhikit's addition): cosine of MiniLM sentence embeddings of the
+  texts with ``_`` -> ``person`` (:func:`person_text`, card ``minilm``).
 
-Before the text metrics (all but verb similarity) ``_`` becomes ``person``. ``TextMetrics``
+``TextMetrics``
 loads each model once and is meant to be kept and reused (the describer and the pseudo-label
 filter call it in loops).
 """
@@ -28,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -46,6 +50,21 @@ def verb_of(text: str) -> str | None:
     return w or None
 
 
+VerbMode = Literal["paper", "lenient"]
+VERB_MODES: tuple[str, ...] = ("paper", "lenient")
+
+
+def paper_verb(text: str) -> str:
+    """The paper's verb: ``text.split()[1]`` as it is (``""`` when there is no second word)."""
+    words = text.split()
+    return words[1] if len(words) > 1 else ""
+
+
+def paper_person(text: str) -> str:
+    """The paper's BLEURT input: every ``_`` replaced by ``person`` (``str.replace``)."""
+    return text.replace("_", "person")
+
+
 def person_text(text: str) -> str:
     """``_`` placeholders become ``person`` (``_'s`` -> ``person's``), whitespace normalised."""
     return " ".join(re.sub(r"(?<![\w])_(?![\w])", "person", text).split())
@@ -62,7 +81,11 @@ class WordVectors:
         if vectors.ndim != 2 or len(words) != vectors.shape[0]:
             raise InputError(f"word vectors {name!r}: {len(words)} words but array of shape {vectors.shape}")
         self.name = name
-        self.index = {w: i for i, w in enumerate(words)}
+        self.index: dict[str, int] = {}
+        self.lower_index: dict[str, int] = {}
+        for i, w in enumerate(words):  # the first of equal words wins, as in the file
+            self.index.setdefault(w, i)
+            self.lower_index.setdefault(w.lower(), i)
         self._raw = vectors
         self._unit: np.ndarray | None = None
 
@@ -76,20 +99,21 @@ class WordVectors:
     def __contains__(self, word: str) -> bool:
         return word in self.index
 
-    def unit(self, word: str) -> np.ndarray | None:
-        """The L2-normalised vector of ``word`` (lower-cased), None if out of vocabulary."""
-        i = self.index.get(word.lower())
+    def unit(self, word: str, exact: bool = False) -> np.ndarray | None:
+        """The L2-normalised vector of ``word`` (looked up as it is with ``exact``, else
+        lower-cased), None if out of vocabulary."""
+        i = self.index.get(word) if exact else self.lower_index.get(word.lower())
         if i is None:
             return None
         v = np.asarray(self._raw[i], dtype=np.float64)
         n = float(np.linalg.norm(v))
         return v / n if n > 0 else None
 
-    def similarity(self, a: str | None, b: str | None) -> float:
+    def similarity(self, a: str | None, b: str | None, exact: bool = False) -> float:
         """Cosine similarity of two words; 0.0 when either is missing or out of vocabulary."""
         if not a or not b:
             return 0.0
-        va, vb = self.unit(a), self.unit(b)
+        va, vb = self.unit(a, exact), self.unit(b, exact)
         if va is None or vb is None:
             return 0.0
         return float(np.clip(va @ vb, -1.0, 1.0))
@@ -117,7 +141,8 @@ class WordVectors:
     def from_file(cls, path: str | Path, keep: Iterable[str] | None = None) -> WordVectors:
         """GloVe text (``word v1 ... vd`` per line), word2vec text (same with an ``N D`` header
         line) or word2vec binary, optionally gzipped. ``keep`` limits the table to these words
-        (lower-cased), which makes reading a 400k-word file much cheaper in memory."""
+        (compared lower-cased), which makes reading a 400k-word file much cheaper in memory;
+        words keep their case (exact look-ups are case-sensitive, lenient ones are not)."""
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: word-vector file not found")
@@ -159,7 +184,7 @@ class WordVectors:
                 dim = vec.size
             elif vec.size != dim:
                 raise InputError(f"{path}: line {ln} has {vec.size} values, expected {dim}")
-            words.append(word.lower())
+            words.append(word)
             rows.append(vec)
         if dim is None and keep is None:
             raise InputError(f"{path}: no word vectors found")
@@ -186,7 +211,7 @@ class WordVectors:
                 raise InputError(f"{path}: truncated word2vec binary file")
             word = buf.decode("utf-8", "replace")
             if keep is None or word.lower() in keep:
-                words.append(word.lower())
+                words.append(word)
                 rows.append(vec.copy())
         arr = np.stack(rows) if rows else np.zeros((0, d), np.float32)
         return cls(words, arr, name=path.name)
@@ -250,12 +275,14 @@ class SentenceSimilarity:
 class Bleurt:
     """BLEURT from a local checkpoint: ``score(references, candidates)`` (higher is better).
 
-    A directory whose config has ``model_type == "bleurt"`` (the PyTorch port of BLEURT-20)
-    needs the ``bleurt_pytorch`` package; a plain transformers sequence-classification model with
-    one output (e.g. a BERT-based BLEURT port) loads with transformers alone.
+    A directory whose config has ``model_type == "bleurt"`` (the PyTorch port of BLEURT-20) is
+    run by :mod:`hhikit.eval.bleurt` with its own state-dict names; a plain transformers
+    sequence-classification model with one output loads with transformers alone.
     """
 
     def __init__(self, model_dir: str | Path, batch_size: int = 16) -> None:
+        from hhikit.eval import bleurt as port
+
         _offline()
         root = _need_dir(model_dir, "BLEURT")
         import json
@@ -263,41 +290,30 @@ class Bleurt:
         cfg = json.loads((root / "config.json").read_text())
         try:
             if cfg.get("model_type") == "bleurt":
-                try:
-                    from bleurt_pytorch import BleurtForSequenceClassification, BleurtTokenizer
-                except ImportError as exc:
-                    raise ModelUnavailable(
-                        f"BLEURT checkpoint {root} is a bleurt_pytorch model; install bleurt-pytorch to use it"
-                    ) from exc
-                self.model = BleurtForSequenceClassification.from_pretrained(str(root))
-                self.tokenizer = BleurtTokenizer.from_pretrained(str(root))
+                self.model = port.load_bleurt_port(root, cfg)
+                self.tokenizer = port.load_tokenizer(root)
             else:
                 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
                 self.model = AutoModelForSequenceClassification.from_pretrained(str(root))
                 self.tokenizer = AutoTokenizer.from_pretrained(str(root))
+                if int(self.model.config.num_labels) != 1:
+                    raise ModelUnavailable(
+                        f"BLEURT checkpoint {root}: a regression model has 1 output, this one has "
+                        f"{self.model.config.num_labels}"
+                    )
+                self.model.eval()
         except ModelUnavailable:
             raise
         except Exception as exc:
             raise ModelUnavailable(f"BLEURT checkpoint at {root} could not be loaded: {exc}") from exc
-        self.model.eval()
         self.batch_size = batch_size
         self.name = str(root)
 
     def score(self, references: Sequence[str], candidates: Sequence[str]) -> np.ndarray:
-        import torch
+        from hhikit.eval.bleurt import score_pairs
 
-        out = []
-        for i in range(0, len(references), self.batch_size):
-            enc = self.tokenizer(
-                list(references[i : i + self.batch_size]),
-                list(candidates[i : i + self.batch_size]),
-                padding=True, truncation=True, max_length=512, return_tensors="pt",
-            )  # fmt: skip
-            with torch.inference_mode():
-                logits = self.model(**enc).logits
-            out.append(logits[:, 0].float().numpy())
-        return np.concatenate(out).astype(float) if out else np.zeros(0)
+        return score_pairs(self.model, self.tokenizer, references, candidates, self.batch_size)
 
 
 class NLI:
@@ -408,10 +424,15 @@ class TextMetrics:
             tm.unavailable["nli_entail"] = tm.unavailable["nli_contra"] = str(exc)
         return tm
 
-    def verb_similarity(self, prediction: str, label: str) -> float:
-        """Cosine of the GloVe vectors of the two texts' verbs (second words); 0 if OOV."""
+    def verb_similarity(self, prediction: str, label: str, verb: VerbMode = "lenient") -> float:
+        """Cosine of the GloVe vectors of the two texts' verbs (second words); 0 if OOV.
+        ``verb="paper"``: the second words as they are, case-sensitive look-up."""
         if self.vectors is None:
             raise ModelUnavailable(self.unavailable.get("verb_sim", "no word vectors loaded"))
+        if verb == "paper":
+            return self.vectors.similarity(paper_verb(prediction), paper_verb(label), exact=True)
+        if verb != "lenient":
+            raise ValueError(f"unknown verb mode {verb!r} (paper or lenient)")
         return self.vectors.similarity(verb_of(prediction), verb_of(label))
 
     def sentence_similarity(self, predictions: Sequence[str], labels: Sequence[str]) -> np.ndarray:
@@ -422,16 +443,21 @@ class TextMetrics:
     def bleurt_score(self, predictions: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         if self.bleurt is None:
             raise ModelUnavailable(self.unavailable.get("bleurt", "no BLEURT model loaded"))
-        return self.bleurt.score([person_text(t) for t in labels], [person_text(t) for t in predictions])
+        return self.bleurt.score([paper_person(t) for t in labels], [paper_person(t) for t in predictions])
 
     def nli_probs(self, predictions: Sequence[str], captions: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(entailment, contradiction) of each prediction given its gold caption as premise."""
+        """(entailment, contradiction) of each prediction (``_`` kept) given its gold caption as
+        premise, both as they are (the paper's ``nli_tokenizer.encode(caption, pred)``)."""
         if self.nli is None:
             raise ModelUnavailable(self.unavailable.get("nli_entail", "no NLI model loaded"))
-        return self.nli.probs([person_text(t) for t in captions], [person_text(t) for t in predictions])
+        return self.nli.probs(list(captions), list(predictions))
 
     def score_pairs(
-        self, predictions: Sequence[str], labels: Sequence[str], captions: Sequence[str] | None = None
+        self,
+        predictions: Sequence[str],
+        labels: Sequence[str],
+        captions: Sequence[str] | None = None,
+        verb: VerbMode = "lenient",
     ) -> dict[str, np.ndarray]:
         """Every available metric for each (prediction, label) pair, batched: ``verb_sim``,
         ``minilm``, ``bleurt`` and, when ``captions`` (NLI premises) are given, ``nli_entail``
@@ -440,7 +466,7 @@ class TextMetrics:
             raise ValueError("predictions, labels and captions differ in length")
         out: dict[str, np.ndarray] = {}
         if self.vectors is not None:
-            out["verb_sim"] = np.array([self.verb_similarity(p, g) for p, g in zip(predictions, labels)], float)
+            out["verb_sim"] = np.array([self.verb_similarity(p, g, verb) for p, g in zip(predictions, labels)], float)
         if self.sentence is not None:
             out["minilm"] = self.sentence_similarity(predictions, labels)
         if self.bleurt is not None:

@@ -25,7 +25,7 @@ import numpy as np
 from hhikit.errors import InputError
 from hhikit.eval.jsonl import iter_json_objects
 from hhikit.eval.report import EvalReport, Table
-from hhikit.eval.text import TextMetrics, verb_of
+from hhikit.eval.text import TextMetrics, VerbMode, paper_verb, verb_of
 
 METRICS = ("verb_sim", "bleurt", "nli_entail", "nli_contra", "minilm")
 METRIC_TITLES = {
@@ -128,13 +128,16 @@ def evaluate_waldo(
     labels: Mapping[str, WaldoLabel] | str | Path,
     k: Sequence[int] = (1, 5, 8),
     metrics: TextMetrics | None = None,
+    verb: VerbMode = "paper",
     **load: Any,
 ) -> EvalReport:
     """Score ranked interaction texts against Waldo and Wenda labels.
 
     ``predictions``: item id -> ranked texts. ``labels``: as from :func:`load_waldo_labels`, or
     its path. ``metrics``: a loaded :class:`TextMetrics` (built with ``TextMetrics.load(**load)``
-    when None, e.g. ``glove=..., bleurt=..., nli=...``). Returns an :class:`EvalReport` whose
+    when None, e.g. ``glove=..., bleurt=..., nli=...``). ``verb``: ``"paper"`` (the second word
+    as it is, case-sensitive GloVe look-up) or ``"lenient"`` (lower-cased, punctuation
+    stripped). Returns an :class:`EvalReport` whose
     summary holds ``metrics[name]["at"][str(k)][source | "overall"]``.
     """
     if isinstance(labels, str | Path):
@@ -146,7 +149,8 @@ def evaluate_waldo(
     matched, unknown = _match_ids(predictions, labels)
     scored = [lid for lid, p in matched.items() if p]
     if metrics is None:
-        verbs = {v for lid in scored for t in [*matched[lid][:kmax], labels[lid].label] if (v := verb_of(t))}
+        texts = [t for lid in scored for t in [*matched[lid][:kmax], labels[lid].label]]
+        verbs = {v for t in texts for v in (verb_of(t), paper_verb(t)) if v}
         metrics = TextMetrics.load(glove_keep=verbs if load.get("glove") else None, **load)
 
     # flat (item, rank) table of every prediction that is scored
@@ -160,7 +164,7 @@ def evaluate_waldo(
     flat_caption = [labels[scored[i]].caption for i in flat_item]
 
     unavailable = dict(metrics.unavailable)
-    per_pred = metrics.score_pairs(flat_pred, flat_label, flat_caption)
+    per_pred = metrics.score_pairs(flat_pred, flat_label, flat_caption, verb=verb)
 
     flat_item_arr = np.asarray(flat_item, dtype=int)
     rank = np.zeros(len(flat_item), dtype=int)
@@ -216,6 +220,14 @@ def evaluate_waldo(
         "unknown_ids": len(unknown),
         "unknown_id_examples": unknown[:5],
         "missing_policy": "items without predictions are counted in 'missing' and left out of the means",
+        "definitions": {
+            "verb_sim": "paper: text.split()[1] as it is, case-sensitive look-up, 0 when absent"
+            if verb == "paper"
+            else "lenient: second word lower-cased, punctuation stripped",
+            "bleurt": "reference = label, candidate = prediction, '_' -> 'person' in both (str.replace)",
+            "nli": "premise = gold caption as it is, hypothesis = prediction with '_'",
+            "minilm": "hhikit's addition: '_' -> 'person' in both",
+        },
         "metrics": summary_metrics,
     }
 

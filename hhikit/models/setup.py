@@ -114,6 +114,8 @@ def run_setup(names: list[str] | None = None, force: bool = False, log: Callable
     for card in list_cards():
         if not card.setup or (names and card.name not in names):
             continue
+        if not names and card.extra.get("on_request"):  # e.g. a step that trains a model for minutes
+            continue
         if not force and not needs_setup(card):
             continue
         try:

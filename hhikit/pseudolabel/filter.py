@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,13 +63,57 @@ class PairFilter(Protocol):
     def scores(self, captions: list[str], interactions: list[str]) -> list[tuple[bool, float]]: ...
 
 
-def hypothesis(interaction: str) -> str:
-    """``_ hugging _`` -> ``person hugging person`` (the NLI hypothesis)."""
-    return re.sub(r"(?<![A-Za-z0-9])_(?![A-Za-z0-9])", "person", interaction)
+_MASK = re.compile(r"(?<![A-Za-z0-9])_(?![A-Za-z0-9])")
+#: Words that reject a synthetic interaction (the paper's filter list, whole words).
+BANNED_INTERACTION = re.compile(r"\b(photo|image|picture|in this|In this)\b")
+
+
+def hypothesis(interaction: str, names: Sequence[str] | None = None) -> str:
+    """The NLI hypothesis: with ``names`` (the people of the caption), each ``_`` becomes
+    the next name, as in the paper (``_ hugging _`` -> ``Anna hugging Ben``); without,
+    ``person`` (``person hugging person``)."""
+    if not names:
+        return _MASK.sub("person", interaction)
+    parts = _MASK.split(interaction)
+    out = parts[0]
+    for i, part in enumerate(parts[1:]):
+        out += names[min(i, len(names) - 1)] + part
+    return out
+
+
+def unknown_capitalised(named: str, names: Sequence[str]) -> list[str]:
+    """Capitalised words of an interaction that are not one of ``names`` (or ``Name's``)."""
+    known = set(names)
+    return [
+        w for w in named.split() if w != w.lower() and w not in known and not (w.endswith("'s") and w[:-2] in known)
+    ]
+
+
+def has_verb(text: str, nlp: Any) -> bool:
+    """spaCy tags some token of ``text`` as a VERB (the paper's rule)."""
+    return any(t.pos_ == "VERB" for t in nlp(text))
+
+
+def rule_problem(interaction: str, names: Sequence[str], nlp: Any) -> str | None:
+    """The paper's checks after the entailment score, on the interaction with the names
+    filled in: a spaCy verb, no other capitalised word, no banned word, two people, the
+    format rule. ``None``: it passes."""
+    named = hypothesis(interaction, names) if names else interaction
+    if not has_verb(named, nlp):
+        return "no verb (spaCy)"
+    if names and unknown_capitalised(named.replace("\u2019", "'"), names):
+        return "other capitalised word"
+    if BANNED_INTERACTION.search(interaction):
+        return "banned word"
+    if interaction.count("_") > 2:
+        return "more than two people"
+    if not is_valid_interaction(interaction):
+        return "format"
+    return None
 
 
 def premise(caption: str) -> str:
-    return re.sub(r"(?<![A-Za-z0-9])_(?![A-Za-z0-9])", "person", caption)
+    return _MASK.sub("person", caption)
 
 
 # ---------------------------------------------------------------- NLI
@@ -79,6 +123,8 @@ class NLIFilter:
     """Entailment probability of a local NLI model > ``threshold`` (the paper's rule)."""
 
     kind = "nli"
+    #: the hypothesis carries the caption's names (the paper), not ``person``
+    wants_names = True
 
     def __init__(self, model_dir: str | Path, threshold: float = 0.5, batch_size: int = 16) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -104,7 +150,7 @@ class NLIFilter:
         out: list[tuple[bool, float]] = []
         for s in range(0, len(captions), self.batch_size):
             prem = [premise(c) for c in captions[s : s + self.batch_size]]
-            hyp = [hypothesis(i) for i in interactions[s : s + self.batch_size]]
+            hyp = [hypothesis(i) for i in interactions[s : s + self.batch_size]]  # no-op when names are in
             enc = self.tok(prem, hyp, return_tensors="pt", padding=True, truncation=True, max_length=256)
             with torch.no_grad():
                 probs = self.model(**enc).logits.softmax(-1)[:, self.entail].tolist()
@@ -173,6 +219,7 @@ class FallbackFilter:
     """MiniLM similarity + verb check + two people (used when no NLI model is given)."""
 
     kind = "fallback"
+    wants_names = False
 
     def __init__(self, min_similarity: float = 0.3, encoder: Any | None = None) -> None:
         self.min_similarity = min_similarity
@@ -219,18 +266,26 @@ class KeptPair:
 def filter_pairs(
     records: Iterable[dict[str, Any]], flt: PairFilter, nlp: Any, batch_size: int = 64
 ) -> Iterator[dict[str, Any]]:
-    """Score raw teacher records and yield each with ``kept``, ``score``, ``filter`` and the
-    student target ``target`` (interaction without person-less PPs; must pass the format rule)."""
+    """Score raw teacher records and yield each with ``kept``, ``score``, ``filter``, ``why``
+    (the reason it was rejected, ``""`` when kept) and the student target ``target`` (the
+    interaction without its person-less PPs, the paper's ``interaction_no_pp``)."""
     from hhikit.pseudolabel.parser import drop_pps_without_people
 
     batch: list[dict[str, Any]] = []
+    named = bool(getattr(flt, "wants_names", False))
 
     def flush() -> Iterator[dict[str, Any]]:
-        scored = flt.scores([r["caption"] for r in batch], [r["interaction"] for r in batch])
+        hyps = [hypothesis(r["interaction"], r.get("names") if named else None) for r in batch]
+        scored = flt.scores([r["caption"] for r in batch], hyps)
         for rec, (ok, score) in zip(batch, scored):
-            target = drop_pps_without_people(rec["interaction"], nlp) if ok else ""
-            keep = ok and is_valid_interaction(target)
-            yield {**rec, "kept": keep, "score": round(score, 4), "filter": flt.kind, "target": target if keep else ""}
+            why = "" if ok else f"{flt.kind} rejected (score {score:.2f})"
+            why = why or rule_problem(rec["interaction"], rec.get("names") or (), nlp) or ""
+            target = drop_pps_without_people(rec["interaction"], nlp) if not why else ""
+            if not why and not target:
+                why = "empty after removing PPs"
+            keep = not why
+            yield {**rec, "kept": keep, "score": round(score, 4), "filter": flt.kind, "why": why,
+                   "target": target if keep else ""}  # fmt: skip
         batch.clear()
 
     for rec in records:

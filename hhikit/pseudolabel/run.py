@@ -24,6 +24,7 @@ from typing import Any
 
 from hhikit.errors import InputError, error_record
 from hhikit.pseudolabel.format import is_valid_interaction
+from hhikit.pseudolabel.postprocess import PostProcess
 from hhikit.pseudolabel.weights import caption_weights
 
 METHODS = ("parse", "student")
@@ -104,8 +105,8 @@ def done_ids(out: Path) -> set[str]:
 class Labeller:
     """Turns batches of captions into pseudo-labels with one method."""
 
-    def __init__(self, method: str, student_dir: str | Path | None = None, log: Callable[[str], None] = print,
-                 train_if_missing: bool = True, **train_kw: Any) -> None:  # fmt: skip
+    def __init__(self, method: str, student_dir: str | Path | None = None,
+                 log: Callable[[str], None] = print) -> None:  # fmt: skip
         if method not in METHODS:
             from hhikit.errors import ConfigError
 
@@ -117,18 +118,12 @@ class Labeller:
             self.parser = ParseExtractor()
             self.batch_size = 64
         else:
-            from hhikit.pseudolabel.distil import default_student_dir, load_student, student_available, train_student
+            from hhikit.pseudolabel.distil import default_student_dir, load_student
 
-            if student_dir is None and not student_available():
-                if not train_if_missing:
-                    load_student()  # raises ModelUnavailable with how-to
-                log(
-                    f"no trained student in {default_student_dir()}: training the default student first (SmolLM2-135M, weak teacher)"
-                )
-                train_student(log=log, **train_kw)
-            elif student_dir is None:
-                log(f"loading the default student from {default_student_dir()}")
+            # never trains on the fly: a missing student is refused at once with how to prepare one
             self.student = load_student(student_dir)
+            if student_dir is None:
+                log(f"loaded the default student from {default_student_dir()}")
             self.batch_size = 16
 
     def label(self, captions: list[str]) -> list[str | None]:
@@ -147,6 +142,7 @@ def pseudolabel_file(
     labeller: Labeller | None = None,
     limit: int | None = None,
     weight_exp: float = 0.25,
+    post: PostProcess | None = None,
 ) -> dict[str, int]:
     """Label every row of ``captions`` into ``out`` (see the module docstring); returns counts."""
     from tqdm import tqdm
@@ -216,29 +212,83 @@ def pseudolabel_file(
         bar.close()
     else:
         counts["skipped"] = rows_total
-    finalise_weights(captions, out, weight_exp=weight_exp, limit=limit)
+    finalise_weights(captions, out, weight_exp=weight_exp, limit=limit, post=post, log=log)
     return counts
 
 
-def finalise_weights(captions: str | Path, out: str | Path, weight_exp: float = 0.25, limit: int | None = None) -> None:
-    """Second pass: final weights over the whole output, written atomically."""
+def finalise_weights(
+    captions: str | Path,
+    out: str | Path,
+    weight_exp: float = 0.25,
+    limit: int | None = None,
+    post: PostProcess | None = None,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Second pass: the paper's post-processing (``post``: id lists, label rules, caption
+    hashes), then final weights over the kept labels, written atomically. A dropped label
+    is moved to ``raw`` and ``dropped`` says why."""
+    from collections import Counter
+
     from hhikit.io.atomic import atomic_write_text
 
+    post = post or PostProcess(weight_exp=weight_exp)
     out = Path(out)
     cap_of: dict[str, str] = {}
     for i, row in enumerate(read_captions(captions)):
         if limit is not None and i >= limit:
             break
         if row.caption is not None:
-            cap_of[row.id] = " ".join(row.caption.split()).lower()
+            cap_of[row.id] = row.caption
     recs = []
     with out.open(encoding="utf-8") as fh:
         for line in fh:
             recs.append(json.loads(line))
-    labels = [r["pseudolabel"] if ("error" not in r and is_valid_interaction(r["pseudolabel"])) else None for r in recs]
-    caps = [cap_of.get(str(r["id"]), f"\0{r['id']}") for r in recs]
-    weights = caption_weights(labels, caps, exp=weight_exp)
+    labels: list[str | None] = []
+    dropped: Counter[str] = Counter()
+    for r in recs:
+        if "error" in r:
+            labels.append(None)
+            continue
+        text = r.get("raw", r["pseudolabel"]) if r.get("dropped") else r["pseudolabel"]
+        why = post.drop_reason(str(r["id"]), text)
+        r.pop("dropped", None)
+        r.pop("raw", None)
+        r["pseudolabel"] = text if why is None else ""
+        if why is not None and text:
+            r["raw"], r["dropped"] = text, why
+            dropped[why] += 1
+        labels.append(text if why is None else None)
+    post.missing_hashes.clear()
+    caps = [post.caption_key(str(r["id"]), cap_of.get(str(r["id"]))) for r in recs]
+    if post.missing_hashes:
+        log(f"{len(post.missing_hashes)} ids have no caption hash (first: {post.missing_hashes[0]}); "
+            "their caption text stands in")  # fmt: skip
+    if dropped:
+        log("post-processing dropped: " + ", ".join(f"{k} x{v}" for k, v in dropped.most_common()))
+    weights = caption_weights(labels, caps, exp=post.weight_exp)
     for r, w in zip(recs, weights):
         r["weight"] = round(w, 6)
     atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
     os.utime(out)
+
+
+def write_phhi(out: str | Path, csv_path: str | Path) -> int:
+    """The kept labels of a finished ``out`` as the paper's ``phhi.csv`` (``id,pseudolabel,weight``:
+    only rows with a label, as its post-processing leaves them), written atomically. Returns
+    the number of rows."""
+    import io
+
+    from hhikit.io.atomic import atomic_write_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "pseudolabel", "weight"])
+    n = 0
+    with Path(out).open(encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if "error" not in r and r.get("pseudolabel") and r.get("weight", 0) > 0:
+                w.writerow([r["id"], r["pseudolabel"], r["weight"]])
+                n += 1
+    atomic_write_text(Path(csv_path), buf.getvalue())
+    return n

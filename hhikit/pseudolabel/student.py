@@ -33,14 +33,27 @@ META_FILE = "hhikit_student.json"
 
 @dataclass
 class TrainConfig:
-    """Fine-tuning settings (defaults: small enough for minutes on two CPU cores)."""
+    """Fine-tuning settings (defaults: small enough for minutes on two CPU cores). AdamW,
+    linear decay to 0 without warm-up, gradient clipping 1.0 (the Trainer's defaults)."""
 
     epochs: float = 1.0
     lr: float = 1e-4
     batch_size: int = 8
     max_input_tokens: int = 96
+    max_target_tokens: int = MAX_NEW_TOKENS + 4
+    prefix: str = PREFIX
     seed: int = 0
     log_every: int = 5
+
+    @classmethod
+    def paper(cls, **kw: object) -> TrainConfig:
+        """The paper's student recipe: its ``run_summarization.py`` call on T5-base, 3 epochs,
+        batch 8, lr 5e-5, sources up to 1024 and targets up to 128 tokens, and
+        ``--source_prefix summarize:`` as written there (no space after the colon)."""
+        base: dict[str, object] = dict(epochs=3.0, lr=5e-5, batch_size=8, max_input_tokens=1024,
+                                       max_target_tokens=128, prefix="summarize:")  # fmt: skip
+        base.update(kw)
+        return cls(**base)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -58,19 +71,29 @@ class TrainReport:
         return self.losses[-1] if self.losses else math.nan
 
 
-def student_input(caption: str) -> str:
-    """``summarize: `` + the caption with ``_`` replaced by dummy names."""
-    return PREFIX + " ".join(encode_people(caption)[0].split())
+def student_input(caption: str, prefix: str = PREFIX) -> str:
+    """``summarize: `` + the caption with each person mark (``_``, or Who's Waldo's
+    ``[NAME]``) replaced by a dummy name."""
+    return prefix + " ".join(encode_people(caption.replace("[NAME]", "_"))[0].split())
 
 
 class Summariser:
     """A seq2seq or causal LM that writes one interaction per caption."""
 
-    def __init__(self, model: Any, tokenizer: Any, max_new_tokens: int = MAX_NEW_TOKENS) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, max_new_tokens: int = MAX_NEW_TOKENS, prefix: str | None = None
+    ) -> None:
         self.model = model
         self.tok = tokenizer
         self.max_new_tokens = max_new_tokens
         self.seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
+        # a seq2seq model that carries the summarisation task settings (T5 does) is decoded
+        # as the paper's summarisation pipeline did: those settings, at most 20 tokens
+        tsp = (getattr(model.config, "task_specific_params", None) or {}).get("summarization")
+        self.task_params: dict[str, Any] = dict(tsp) if self.seq2seq and isinstance(tsp, dict) else {}
+        # the input prefix: the model's own task setting (the paper's pipeline), else the one it
+        # was trained with (``hhikit_student.json``), else ``summarize: ``
+        self.prefix = str(self.task_params.get("prefix", prefix if prefix is not None else PREFIX))
         if self.tok.pad_token is None:
             self.tok.pad_token = self.tok.eos_token
 
@@ -103,6 +126,12 @@ class Summariser:
             raise ModelUnavailable(f"cannot load a summariser from {root}: {exc}") from None
         finally:
             hf_logging.set_verbosity(verbosity)
+        try:
+            trained_prefix = json.loads((root / META_FILE).read_text()).get("prefix")
+        except (OSError, ValueError, AttributeError):
+            trained_prefix = None
+        if isinstance(trained_prefix, str):
+            kw.setdefault("prefix", trained_prefix)
         return cls(model.eval(), tok, **kw)
 
     def save(self, out_dir: str | Path, meta: dict[str, Any] | None = None) -> Path:
@@ -132,11 +161,13 @@ class Summariser:
     def _summarise_batch(self, captions: list[str]) -> list[str]:
         import torch
 
-        inputs = [student_input(c) for c in captions]
+        inputs = [student_input(c, self.prefix) for c in captions]
         if self.seq2seq:
             enc = self.tok(inputs, return_tensors="pt", padding=True, truncation=True, max_length=256)
+            kw = paper_decoding(self.task_params, self.max_new_tokens) if self.task_params else {
+                "max_new_tokens": self.max_new_tokens, "do_sample": False, "num_beams": 1}  # fmt: skip
             with torch.no_grad():
-                gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False, num_beams=1)
+                gen = self.model.generate(**enc, **kw)
             texts = self.tok.batch_decode(gen, skip_special_tokens=True)
         else:
             from hhikit.pseudolabel.teacher import newline_token_ids
@@ -159,14 +190,14 @@ class Summariser:
     def _batch(self, pairs: list[tuple[str, str]], cfg: TrainConfig) -> dict[str, Any]:
         import torch
 
-        inputs = [student_input(c) for c, _ in pairs]
+        inputs = [student_input(c, cfg.prefix) for c, _ in pairs]
         targets = [t for _, t in pairs]
         if self.seq2seq:
             enc = self.tok(inputs, return_tensors="pt", padding=True, truncation=True, max_length=cfg.max_input_tokens)
             eos_id = self.tok.eos_token_id
             lab_ids = []
             for t in targets:  # the target must end with EOS (T5 tokenizers add it; others may not)
-                ids_t = self.tok(t, truncation=True, max_length=MAX_NEW_TOKENS + 4)["input_ids"]
+                ids_t = self.tok(t, truncation=True, max_length=cfg.max_target_tokens)["input_ids"]
                 if eos_id is not None and (not ids_t or ids_t[-1] != eos_id):
                     ids_t = [*ids_t, eos_id]
                 lab_ids.append(ids_t)
@@ -178,7 +209,7 @@ class Summariser:
         ids, labels = [], []
         for inp, tgt in zip(inputs, targets):
             p = self.tok(inp + CAUSAL_CUE, truncation=True, max_length=cfg.max_input_tokens)["input_ids"]
-            t = self.tok(" " + tgt + "\n" + eos, add_special_tokens=False)["input_ids"][: MAX_NEW_TOKENS + 4]
+            t = self.tok(" " + tgt + "\n" + eos, add_special_tokens=False)["input_ids"][: cfg.max_target_tokens]
             ids.append(p + t)
             labels.append([-100] * len(p) + t)
         n = max(len(x) for x in ids)
@@ -221,7 +252,7 @@ class Summariser:
         steps_per_epoch = math.ceil(len(data) / cfg.batch_size)
         total = max(1, round(steps_per_epoch * cfg.epochs))
         opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=0.0)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / (total + 1))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (total - s) / total))
         self.model.train()
         report = TrainReport(steps=total)
         t0 = time.time()
@@ -243,6 +274,17 @@ class Summariser:
         self.model.eval()
         report.seconds = time.time() - t0
         return report
+
+
+def paper_decoding(task_params: dict[str, Any], max_length: int = MAX_NEW_TOKENS) -> dict[str, Any]:
+    """Generation settings of the paper's ``pipeline("summarization")`` call: the model's
+    summarisation task settings (T5: 4 beams, length penalty 2.0, no repeated 3-grams, early
+    stopping) with ``min_length=1, max_length=20``."""
+    kw: dict[str, Any] = {"do_sample": False, "min_length": 1, "max_length": max_length}
+    for key in ("num_beams", "length_penalty", "no_repeat_ngram_size", "early_stopping"):
+        if key in task_params:
+            kw[key] = task_params[key]
+    return kw
 
 
 def clean_output(text: str) -> str:

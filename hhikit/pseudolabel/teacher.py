@@ -16,12 +16,13 @@ import json
 import os
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hhikit.errors import InputError, ModelUnavailable
+from hhikit.errors import HHIError, InputError, ModelUnavailable
 from hhikit.pseudolabel.format import DUMMY_NAMES, is_valid_interaction, mask_names, normalise_interaction
 
 SEEDS_PATH = Path(__file__).with_name("data") / "seeds.json"
@@ -29,12 +30,29 @@ DEFAULT_TEACHER = "smollm2-135m-instruct"
 BANNED_WORDS = re.compile(r"\b(photo|image|picture|caption|in this)\b", re.IGNORECASE)
 
 
+#: The dummy names of the paper's ``ww_parses.csv`` (``encoded`` captions and their
+#: ``parses``), plus ``Alice``, which its prompts also remap; read to decode that file.
+PAPER_NAMES: tuple[str, ...] = (
+    "Adam", "Bob", "Cindy", "David", "Eliza", "Francis", "George", "Harold", "Ilana", "Jessica", "Alice",
+)  # fmt: skip
+_SLOT = re.compile(r"\[P(\d+)\]")
+
+
 @dataclass(frozen=True)
 class Seeds:
-    """Seed interactions with captions (people as ``_``) and the dummy names for prompts."""
+    """Seeds of the teacher's prompts. ``pairs`` (interaction, caption) are step b's
+    in-context examples; ``step_a`` the interactions that prompt step a (default: those of
+    ``pairs``). People are ``_`` (filled in order) or ``[Pk]`` slots (the k-th name of the
+    example, so the caption and its interaction name the same people); an interaction may
+    list alternatives separated by ``;`` (one is drawn per prompt, as the paper did)."""
 
     pairs: tuple[tuple[str, str], ...]
     names: tuple[str, ...] = DUMMY_NAMES
+    step_a: tuple[str, ...] = ()
+
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        return self.step_a or tuple(i for i, _ in self.pairs)
 
     @classmethod
     def load(cls, path: str | Path = SEEDS_PATH) -> Seeds:
@@ -46,6 +64,55 @@ class Seeds:
         if len(pairs) < 2:
             raise InputError(f"{path}: needs at least two seed pairs")
         return cls(pairs, tuple(data.get("names") or DUMMY_NAMES))
+
+    @classmethod
+    def from_parses(cls, paths: list[str | Path] | tuple[str | Path, ...]) -> Seeds:
+        """Seeds from the paper's files: a CC-News parses CSV (column ``parsed``: ``;``-separated
+        interactions with ``[NAME]`` for people) seeds step a; ``ww_parses.csv`` (``parses`` and
+        ``encoded``: caption and interactions with the dummy names ``Adam``, ``Bob``, ...)
+        gives step b's examples. What is not given comes from the project's seeds."""
+        base = cls.load()
+        step_a: list[str] = []
+        pairs: list[tuple[str, str]] = []
+        for path in paths:
+            for rec in _read_csv_rows(Path(path), ({"parsed"}, {"parses", "encoded"})):
+                if "parsed" in rec:
+                    step_a.extend(x.strip().replace("[NAME]", "_") for x in rec["parsed"].split(";") if x.strip())
+                else:
+                    inters = [_to_slots(x.strip()) for x in rec["parses"].split(";") if x.strip()]
+                    if inters and rec["encoded"].strip():
+                        pairs.append((";".join(inters), _to_slots(rec["encoded"].strip())))
+        if len(pairs) == 1 or (not pairs and not step_a):
+            raise InputError(f"{', '.join(map(str, paths))}: fewer than two usable seed rows")
+        return cls(tuple(pairs) or base.pairs, base.names, tuple(step_a))
+
+
+def _to_slots(text: str) -> str:
+    """``Adam hugs Bob`` -> ``[P0] hugs [P1]`` (the paper's dummy names as numbered slots)."""
+    for k, name in enumerate(PAPER_NAMES):
+        text = re.sub(rf"\b{name}\b", f"[P{k}]", text)
+    return text
+
+
+def _read_csv_rows(path: Path, layouts: tuple[set[str], ...]) -> Iterator[dict[str, str]]:
+    """Rows of a ``.csv`` / ``.csv.gz`` that has the columns of one of ``layouts``."""
+    import csv
+
+    from hhikit.pseudolabel.postprocess import open_text
+
+    if not path.is_file():
+        raise InputError(f"{path}: parses file not found")
+    try:
+        with open_text(path) as fh:
+            reader = csv.DictReader(fh)
+            cols = set(reader.fieldnames or ())
+            if not any(lay <= cols for lay in layouts):
+                want = " or ".join("+".join(sorted(lay)) for lay in layouts)
+                raise InputError(f"{path}: needs the columns {want} (found {sorted(cols)})")
+            for rec in reader:
+                yield {k: v or "" for k, v in rec.items() if k is not None}
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
 
 
 @dataclass
@@ -215,6 +282,8 @@ class Teacher:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.config.seed)
+        self.attempts = 0
+        self.rejected: Counter[str] = Counter()
 
     @classmethod
     def from_card(cls, card: str = DEFAULT_TEACHER, local_dir: str | Path | None = None, **kw: Any) -> Teacher:
@@ -225,7 +294,17 @@ class Teacher:
         a, b = self.rng.sample(self.seeds.names, 2)
         return a, b
 
+    def _pick(self, interaction: str) -> str:
+        """One of the ``;``-separated alternatives."""
+        return self.rng.choice(interaction.split(";")) if ";" in interaction else interaction
+
+    def _names_for(self, *texts: str) -> tuple[str, ...]:
+        """Distinct random names, enough for every slot and mask of ``texts``."""
+        need = max([2] + [int(k) + 1 for t in texts for k in _SLOT.findall(t)] + [t.count("_") for t in texts])
+        return tuple(self.rng.sample(self.seeds.names, min(need, len(self.seeds.names))))
+
     def _fill(self, text: str, names: tuple[str, ...]) -> str:
+        text = _SLOT.sub(lambda m: names[min(int(m.group(1)), len(names) - 1)], text)
         parts = text.split("_")
         out = parts[0]
         for i, part in enumerate(parts[1:]):
@@ -236,8 +315,8 @@ class Teacher:
         """Seed interactions, one per line, all with the same two names (the paper's
         Alex/Bailey trick: the model reuses them, so the people are easy to find)."""
         names = self._two_names()
-        k = min(self.config.n_examples, len(self.seeds.pairs))
-        seeds = self.rng.sample([i for i, _ in self.seeds.pairs], k)
+        k = min(self.config.n_examples, len(self.seeds.interactions))
+        seeds = [self._pick(i) for i in self.rng.sample(self.seeds.interactions, k)]
         return "".join(self._fill(s, names) + "\n" for s in seeds), names
 
     def caption_prompt(self, interaction: str) -> tuple[str, tuple[str, str]]:
@@ -246,47 +325,85 @@ class Teacher:
         k = min(self.config.n_examples, len(self.seeds.pairs))
         parts = []
         for inter, cap in self.rng.sample(list(self.seeds.pairs), k):
-            names = self._two_names()
-            parts.append(f"Caption of image showing {self._fill(inter, names)}:\n{self._fill(cap, names)}\n\n")
+            inter = self._pick(inter)
+            ex_names = self._names_for(inter, cap)
+            parts.append(f"Caption of image showing {self._fill(inter, ex_names)}:\n{self._fill(cap, ex_names)}\n\n")
         names = self._two_names()
         parts.append(f"Caption of image showing {self._fill(interaction, names)}:\n")
         return "".join(parts), names
 
     @staticmethod
+    def interaction_problem(line: str, names: tuple[str, str]) -> str | None:
+        """Why a generated interaction line is rejected (``None``: it is usable). The paper's
+        checks: starts with the first name, each name once, no other capitalised word, no
+        banned word, then the format rule after masking."""
+        a, b = names
+        if not line:
+            return "empty line"
+        if not line.startswith(a + " "):
+            return "does not start with the first name"
+        if line.count(a) != 1 or len(re.findall(rf"\b{b}\b", line)) != 1:
+            return "names missing or repeated"
+        rest = line.replace(a, "").replace(b, "")
+        if rest != rest.lower():
+            return "other capitalised word"
+        if BANNED_WORDS.search(line):
+            return "banned word"
+        if line.endswith((" the", " a")):
+            return "ends with an article"
+        if not is_valid_interaction(normalise_interaction(mask_names(line, names))):
+            return "not `_ <verb>ing ... _`"
+        return None
+
+    @staticmethod
     def check_interaction(line: str, names: tuple[str, str]) -> str | None:
         """Mask a generated interaction line; ``None`` unless it is ``A <verb>ing ... B`` with
         each name once and no other proper names."""
-        a, b = names
-        if not line.startswith(a + " ") or line.count(a) != 1 or len(re.findall(rf"\b{b}\b", line)) != 1:
+        if Teacher.interaction_problem(line, names) is not None:
             return None
-        rest = line.replace(a, "").replace(b, "")
-        if rest != rest.lower() or BANNED_WORDS.search(line):
-            return None
-        out = normalise_interaction(mask_names(line, names))
-        return out if is_valid_interaction(out) else None
+        return normalise_interaction(mask_names(line, names))
+
+    @staticmethod
+    def caption_problem(line: str, names: tuple[str, ...] | list[str] = ()) -> str | None:
+        """Why a generated caption is rejected (``None``: it is usable): it must name both
+        people (the paper's check), be 4-60 words long and hold no banned word."""
+        words = line.split()
+        if any(not re.search(rf"\b{re.escape(n)}\b", line) for n in names):
+            return "caption lacks a name"
+        if not 4 <= len(words) <= 60:
+            return "caption not 4-60 words"
+        if BANNED_WORDS.search(line):
+            return "banned word in caption"
+        if "showing" in line.lower()[:30]:
+            return "caption repeats the prompt"
+        return None
 
     @staticmethod
     def check_caption(line: str) -> bool:
-        words = line.split()
-        return 4 <= len(words) <= 60 and not BANNED_WORDS.search(line) and "showing" not in line.lower()[:30]
+        return Teacher.caption_problem(line) is None
 
     def new_interactions(self, n: int, max_tries: int | None = None) -> Iterator[str]:
-        """Up to ``n`` new valid interactions (masked), sampled ``batch_size`` at a time."""
+        """Up to ``n`` new valid interactions (masked), sampled ``batch_size`` at a time;
+        every prompt counts in ``self.attempts`` and every rejection in ``self.rejected``."""
         c = self.config
         made = tries = 0
         limit = max_tries if max_tries is not None else 20 * n + c.batch_size
         while made < n and tries < limit:
-            prompts = [self.interaction_prompt() for _ in range(c.batch_size)]
+            prompts = [self.interaction_prompt() for _ in range(min(c.batch_size, limit - tries))]
             lines = self.generator.complete(
                 [p for p, _ in prompts], c.temperature_interaction, c.top_p,
                 c.max_new_tokens_interaction, c.no_repeat_ngram_size,
             )  # fmt: skip
             tries += len(prompts)
+            self.attempts += len(prompts)
             for line, (_, names) in zip(lines, prompts):
-                out = self.check_interaction(line, names)
-                if out is not None and made < n:
+                why = self.interaction_problem(line, names)
+                if why is not None:
+                    self.rejected[f"interaction: {why}"] += 1
+                    continue
+                if made < n:
                     made += 1
-                    yield out
+                    yield normalise_interaction(mask_names(line, names))
 
     def captions(self, interactions: list[str]) -> Iterator[dict[str, Any]]:
         """One synthetic caption per interaction: ``{"interaction", "caption", "names", "ok"}``."""
@@ -298,13 +415,26 @@ class Teacher:
                 [p for p, _ in prompts], c.temperature_caption, c.top_p,
                 c.max_new_tokens_caption, c.no_repeat_ngram_size,
             )  # fmt: skip
+            self.attempts += len(prompts)
             for inter, line, (_, names) in zip(batch, lines, prompts):
-                yield {"interaction": inter, "caption": line, "names": list(names), "ok": self.check_caption(line)}
+                why = self.caption_problem(line, names)
+                if why is not None:
+                    self.rejected[why] += 1
+                yield {"interaction": inter, "caption": line, "names": list(names), "ok": why is None}
 
 
-def generate_pairs(teacher: Teacher, n: int, out: str | Path, progress: bool = True, log: Any = None) -> Path:
+def generate_pairs(
+    teacher: Teacher,
+    n: int,
+    out: str | Path,
+    progress: bool = True,
+    log: Any = None,
+    max_attempts: int | None = None,
+) -> Path:
     """Append raw synthetic pairs to ``out`` (JSONL) until it holds ``n`` usable ones.
-    Resumable: existing lines are counted, not redone."""
+    Resumable: existing lines are counted, not redone. At most ``max_attempts`` prompts
+    (default ``30 * n``, both steps counted) are tried; when the budget runs out first, an
+    ``HHIError`` says how many were rejected and why."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -316,14 +446,17 @@ def generate_pairs(teacher: Teacher, n: int, out: str | Path, progress: bool = T
                 have += bool(json.loads(line).get("ok"))
             except ValueError:
                 continue
+    budget = max_attempts if max_attempts is not None else 30 * max(n, 1)
+    start = teacher.attempts
     bar = tqdm(total=n, initial=min(have, n), desc="synthetic pairs", disable=not progress)
     with out.open("a", encoding="utf-8") as fh:
-        while have < n:
+        while have < n and teacher.attempts - start < budget:
             step = min(teacher.config.batch_size, n - have)
             if teacher.config.interactions == "seeds":
-                inters = [teacher.rng.choice(teacher.seeds.pairs)[0] for _ in range(step)]
+                inters = [teacher._pick(teacher.rng.choice(teacher.seeds.interactions)) for _ in range(step)]
             else:
-                inters = list(teacher.new_interactions(step))
+                left = budget - (teacher.attempts - start)
+                inters = list(teacher.new_interactions(step, max_tries=left))
             if not inters:
                 continue
             for rec in teacher.captions(inters):
@@ -336,4 +469,11 @@ def generate_pairs(teacher: Teacher, n: int, out: str | Path, progress: bool = T
                 if log is not None:
                     log(rec)
     bar.close()
+    if have < n:
+        why = ", ".join(f"{k} x{v}" for k, v in teacher.rejected.most_common()) or "nothing usable"
+        raise HHIError(
+            f"teacher {teacher.name} wrote {have} of {n} usable pairs in {teacher.attempts - start} attempts "
+            f"(budget {budget}); rejected: {why}. Use a bigger teacher (--teacher-dir), "
+            "--seed-interactions, or fewer --pairs"
+        )
     return out

@@ -58,7 +58,7 @@ def test_eval_hoi_cli_vcoco_and_interactiveness(tmp_path, capsys):
     assert len(gtp.read_text().splitlines()) == 2
     assert main(["eval", "hoi", "--vcoco", str(ann), "--predictions", str(gtp), "--json"]) == 0
     out = capsys.readouterr().out.strip()
-    assert "\n" not in out and json.loads(out)["scenario1"] == 1.0
+    assert "\n" not in out and json.loads(out)["scenario1"] == 1.0 and json.loads(out)["agent"] == 1.0
     pairs = tmp_path / "pairs.jsonl"
     assert main(["eval", "hoi", "--vcoco", str(ann), "--interactiveness", "--gt-as-predictions", str(pairs)]) == 0
     assert len(pairs.read_text().splitlines()) == 1  # the two actions share one pair
@@ -80,3 +80,30 @@ def test_eval_imsitu_cli(tmp_path, capsys):
     )
     d = json.loads(capsys.readouterr().out)
     assert abs(d["at"]["1"]["verb_sim"] - 0.6) < 1e-6 and d["missing"] == 1
+
+
+def test_eval_hoi_cli_hicodet_counts_empty_images_unless_told(tmp_path, capsys):
+    from tests.eval.hoi.generate import toy_hicodet
+
+    ann = toy_hicodet(0)
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps(ann))
+    e = ann["filenames"][ann["empty"][0]]
+    a = ann["annotation"][0]
+    rows = [{"image": ann["filenames"][0], "box_h": a["boxes_h"][0], "box_o": a["boxes_o"][0], "hoi": a["hoi"][0],
+             "score": 0.5}, {"image": e, "box_h": [1, 1, 9, 9], "box_o": [1, 1, 9, 9], "hoi": a["hoi"][0], "score": 0.9}]  # fmt: skip
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runs = {}
+    for flag in ([], ["--ignore-empty"]):
+        assert main(["eval", "hoi", "--hicodet", str(path), "--predictions", str(preds), "--json", *flag]) == 0
+        runs[tuple(flag)] = json.loads(capsys.readouterr().out)
+    official, ignored = runs[()], runs[("--ignore-empty",)]
+    assert official["empty_images"] == "counted as false positives" and "changed by options" not in official["protocol"]
+    assert ignored["empty_images"] == "ignored" and "changed by options" in ignored["protocol"]
+    assert ignored["full"] > official["full"] and set(official["continuous"]) == {
+        "full",
+        "rare",
+        "non_rare",
+        "known_object",
+    }

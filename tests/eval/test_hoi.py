@@ -74,22 +74,22 @@ def test_hicodet_hand_computed(tmp_path):
         ("empty.jpg", H, O1, 0, 0.99),  # on an 'empty' image: ignored
     ])  # fmt: skip
     r = evaluate_hicodet(gt, d).to_dict()
-    # class 0 ranking: T(.9) F(.85) F(.8) T(.7), 2 positives -> 0.5*1 + 0.5*0.5
-    ap0, ap1, ap2 = 0.75, 0.5, 1.0  # class 1: F(.95) T(.6) -> 1 * 0.5
-    assert r["full"] == pytest.approx((ap0 + ap1 + ap2) / 3)
-    assert r["rare"] == pytest.approx(ap1)
-    assert r["non_rare"] == pytest.approx((ap0 + ap2) / 2)
-    ko = r["known_object"]
-    assert ko["rare"] == pytest.approx(1.0)  # the FP on b.jpg is out: b has no cup
-    assert ko["non_rare"] == pytest.approx((ap0 + ap2) / 2)
+    # official: the detection on the 'empty' image is a false positive, VOC 11-point AP.
+    # class 0: F(.99) T(.9) F(.85) F(.8) T(.7), 2 positives: best precision 0.5 up to recall 0.5,
+    # then 0.4 -> (6 * 0.5 + 5 * 0.4) / 11; class 1: F(.95) T(.6) -> 0.5 everywhere; class 2: 1
+    ap0, ap1, ap2 = 5 / 11, 0.5, 1.0
+    assert r["full"] == pytest.approx((ap0 + ap1 + ap2) / 3, abs=1e-12)
+    assert r["rare"] == pytest.approx(ap1, abs=1e-12)
+    assert r["non_rare"] == pytest.approx((ap0 + ap2) / 2, abs=1e-12)
+    ko = r["known_object"]  # the empty image and b.jpg (no cup) are out for their classes
+    assert ko["rare"] == pytest.approx(1.0) and ko["non_rare"] == pytest.approx((8.5 / 11 + 1) / 2)
     assert r["detections_on_empty_images"] == 1 and r["n_true_positives"] == 4
-    assert [f["detection"] for f in r["top_false_positives"]] == [5, 3, 2]  # by score: .95, .85, .8
-    # VOC 11-point of class 0: recall >= 0..0.5 -> 1, 0.6..1.0 -> 0.5
-    voc0 = (6 * 1 + 5 * 0.5) / 11
-    voc1 = (6 * 0.5 + 5 * 0.5) / 11
-    assert r["voc11"]["full"] == pytest.approx((voc0 + voc1 + 1.0) / 3)
-    counted = evaluate_hicodet(gt, d, count_empty=True).to_dict()
-    assert counted["full"] < r["full"]
+    assert [f["detection"] for f in r["top_false_positives"]] == [8, 5, 3, 2]  # by score: .99, .95, .85, .8
+    # all-point AP, same matching: class 0 envelope 0.5 to recall 0.5, then 0.4 -> 0.45
+    assert r["continuous"]["full"] == pytest.approx((0.45 + 0.5 + 1.0) / 3, abs=1e-12)
+    ignored = evaluate_hicodet(gt, d, count_empty=False).to_dict()
+    assert ignored["full"] == pytest.approx((8.5 / 11 + 0.5 + 1.0) / 3, abs=1e-12)
+    assert ignored["continuous"]["full"] == pytest.approx((0.75 + 0.5 + 1.0) / 3, abs=1e-12)
 
 
 def test_hicodet_bad_predictions(tmp_path):
@@ -115,7 +115,8 @@ def test_predictions_round_trip(tmp_path):
     first = json.loads(p.read_text().splitlines()[0])
     assert set(first) == {"image", "box_h", "box_o", "hoi", "score"} and first["image"] == "a.jpg"
     r = evaluate_hicodet(gt, read_hoi_predictions(p)).to_dict()
-    assert r["full"] == r["rare"] == r["non_rare"] == 1.0
+    # 11 times p/11 summed as the Matlab code does: 1.0000000000000002
+    assert r["full"] == r["rare"] == r["non_rare"] == pytest.approx(1.0, abs=1e-15)
 
 
 def test_vcoco_scenarios_hand_computed(tmp_path):
@@ -131,10 +132,13 @@ def test_vcoco_scenarios_hand_computed(tmp_path):
     gt = load_vcoco(p)
     assert np.isnan(gt.box_o[1]).all()
     with_box = det([("x.jpg", H, O1, 0, 0.9), ("x.jpg", H, O2, 1, 0.8), ("y.jpg", H, O1, 0, 0.95)])
-    r = evaluate_vcoco(gt, with_box).to_dict()
-    # class 0: F(.95, y) T(.9) -> 0.5 in both; class 1: sc1 needs an empty role box -> 0, sc2 ignores it -> 1
+    with pytest.warns(UserWarning, match="without any annotated person"):
+        r = evaluate_vcoco(gt, with_box).to_dict()
+    # class 0: F(.95, y: no person) T(.9) -> 0.5 in both; class 1: sc1 needs an empty role box -> 0,
+    # sc2 ignores it -> 1; agent AP: hold 0.5, look 1
     assert r["scenario1"] == pytest.approx((0.5 + 0.0) / 2)
     assert r["scenario2"] == pytest.approx((0.5 + 1.0) / 2)
+    assert r["agent"] == pytest.approx(0.75) and r["actions"] == ["hold", "look"]
     empty_role = det([("x.jpg", H, O1, 0, 0.9), ("x.jpg", H, None, 1, 0.8)])
     r2 = evaluate_vcoco(gt, empty_role).to_dict()
     assert r2["scenario1"] == r2["scenario2"] == 1.0
@@ -284,8 +288,9 @@ def test_hicodet_gt_as_predictions_is_perfect(hico):
     assert len(hico.filenames) == 9658 and len(hico.empty) == 112
     assert hico.box_h.min() >= 1  # 1-based pixel indices
     r = evaluate_hicodet(hico, HOIDetections.from_rows(gt_as_predictions(hico))).to_dict()
-    for d in (r, r["known_object"], r["voc11"], r["voc11"]["known_object"]):
-        assert d["full"] == 1.0 and d["rare"] == 1.0 and d["non_rare"] == 1.0
+    for d in (r, r["known_object"], r["continuous"], r["continuous"]["known_object"], r["upt"]):
+        assert d["full"] == pytest.approx(1.0, abs=1e-15)
+        assert d["rare"] == pytest.approx(1.0, abs=1e-15) and d["non_rare"] == pytest.approx(1.0, abs=1e-15)
 
 
 def test_hicodet_dropping_detections_lowers_map(hico):
@@ -298,7 +303,7 @@ def test_vcoco_gt_as_predictions_is_perfect():
     v = load_vcoco(shared_path("vcoco", "instances_vcoco_test.json"))
     assert len(v.classes) == 24
     r = evaluate_vcoco(v, HOIDetections.from_rows(gt_as_predictions(v))).to_dict()
-    assert r["scenario1"] == r["scenario2"] == 1.0
+    assert r["scenario1"] == r["scenario2"] == r["agent"] == 1.0
     pairs = HOIDetections.from_rows(gt_as_predictions(interactive_pairs(v)))
     assert evaluate_interactiveness(v, pairs).to_dict()["ap"] == 1.0
 
@@ -312,17 +317,18 @@ def test_cli_hoi_json_gt_as_predictions(tmp_path):
     p = subprocess.run([*run, "--predictions", str(out), "--json", "--out", str(tmp_path / "rep")],
                        check=True, env=env, capture_output=True, text=True)  # fmt: skip
     d = json.loads(p.stdout)
-    assert d["full"] == d["rare"] == d["non_rare"] == 1.0
-    assert d["known_object"] == {"full": 1.0, "rare": 1.0, "non_rare": 1.0}
+    for s in (d, d["known_object"]):
+        assert [s["full"], s["rare"], s["non_rare"]] == pytest.approx([1.0] * 3, abs=1e-15)
     items = (tmp_path / "rep" / "items.jsonl").read_text().splitlines()
     assert len(items) == 600 and math.isclose(json.loads(items[0])["ap"], 1.0)
     bad = subprocess.run([*run, "--predictions", str(tmp_path / "none.jsonl")], env=env, capture_output=True, text=True)
-    assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "not found" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_no_detections_give_ap_0(tmp_path):
     gt = toy_hicodet(tmp_path)
-    r = evaluate_hicodet(gt, HOIDetections.from_rows([])).to_dict()
+    with pytest.warns(UserWarning, match="no detection"):
+        r = evaluate_hicodet(gt, HOIDetections.from_rows([])).to_dict()
     assert r["full"] == 0.0 and r["known_object"]["full"] == 0.0 and r["n_detections"] == 0
 
 

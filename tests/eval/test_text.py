@@ -147,11 +147,12 @@ def test_waldo_aggregates_nli_max_entail_min_contra_and_bleurt(tiny_nli, tmp_pat
     rep = evaluate_waldo(preds, labels, k=(1, 3), metrics=tm)
     item = rep.items[0]
     ent, con = item["per_prediction"]["nli_entail"], item["per_prediction"]["nli_contra"]
-    e_direct, c_direct = tm.nli.probs(
-        ["person hugs person at the airport"] * 3,
-        ["person hugging person", "person fighting with person", "person walking person"],
-    )
+    # the paper: premise = the caption as it is, hypothesis = the prediction with its "_"
+    e_direct, c_direct = tm.nli.probs(["_ hugs _ at the airport"] * 3, preds["1"])
     assert ent == pytest.approx(e_direct.tolist(), abs=1e-5) and con == pytest.approx(c_direct.tolist(), abs=1e-5)
+    # BLEURT: "_" -> "person" on both sides (str.replace), reference = label
+    b_direct = tm.bleurt.score(["person hugging person"] * 3, [t.replace("_", "person") for t in preds["1"]])
+    assert item["per_prediction"]["bleurt"] == pytest.approx(b_direct.tolist(), abs=1e-5)
     m = rep.to_dict()["metrics"]
     assert m["nli_entail"]["at"]["3"]["ww"] == pytest.approx(max(ent))
     assert m["nli_contra"]["at"]["3"]["ww"] == pytest.approx(min(con))

@@ -135,3 +135,37 @@ def test_real_labels_with_packaged_models():
     for m in ("minilm", "verb_sim"):
         assert r["metrics"][m]["at"]["1"]["ww"] < 0.9
         assert r["metrics"][m]["at"]["5"]["ww"] == pytest.approx(1.0, abs=1e-4)
+
+
+def _paper_verb_sim(pred: str, label: str, glove: dict[str, list[float]]) -> float:
+    """modeling/src/eval.py get_verb_sim, written again: second words as they are, 0 if absent."""
+    v0 = pred.split()[1] if len(pred.split()) > 1 else ""
+    v1 = label.split()[1]
+    if v0 in glove and v1 in glove:
+        a, b = glove[v0], glove[v1]
+        dot = sum(x * y for x, y in zip(a, b, strict=True))
+        return dot / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    return 0
+
+
+def test_verb_sim_paper_definition_by_default_lenient_as_option(labels, tmp_path):
+    glove = {"hugging": [1.0, 0.0], "kissing": [0.6, 0.8], "saluting": [0.0, 1.0], "Kissing": [0.8, 0.6]}
+    g = tmp_path / "g.txt"
+    g.write_text("".join(f"{w} {a} {b}\n" for w, (a, b) in glove.items()))
+    tm = TextMetrics(vectors=WordVectors.from_file(g))
+    for name in ("minilm", "bleurt", "nli_entail", "nli_contra"):
+        tm.unavailable[name] = "not loaded in this test"
+    preds = {"000001": ["_ Kissing _", "_ hugging, _", "_ HUGGING _", "_"], "000002": ["_ kissing _"],
+             "000003": ["_ saluting _", "_ saluting! _"]}  # fmt: skip
+    paper = evaluate_waldo(preds, labels, k=(1, 4), metrics=tm)
+    assert paper.summary["definitions"]["verb_sim"].startswith("paper")
+    for it in paper.items:
+        if it.get("missing"):
+            continue
+        want = [_paper_verb_sim(p, it["label"], glove) for p in it["predictions"]]
+        assert it["per_prediction"]["verb_sim"] == pytest.approx(want, abs=1e-6)
+    # "Kissing" is its own (case-sensitive) entry, "hugging," and "HUGGING" are absent: 0
+    assert paper.items[0]["per_prediction"]["verb_sim"] == pytest.approx([0.8, 0.0, 0.0, 0.0], abs=1e-6)
+    lenient = evaluate_waldo(preds, labels, k=(1, 4), metrics=tm, verb="lenient")
+    assert lenient.items[0]["per_prediction"]["verb_sim"] == pytest.approx([0.6, 1.0, 1.0, 0.0], abs=1e-6)
+    assert lenient.summary["metrics"]["verb_sim"]["at"]["4"]["cc"] == pytest.approx(1.0)

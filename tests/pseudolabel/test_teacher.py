@@ -109,7 +109,7 @@ def test_random_tiny_teacher_end_to_end(teacher, tmp_path):
 def test_generate_pairs_resumes(teacher, tmp_path, monkeypatch):
     out = tmp_path / "raw.jsonl"
     monkeypatch.setattr(Teacher, "new_interactions", lambda self, n, max_tries=None: iter(["_ hugging _"] * n))
-    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line, names=(): None))
     generate_pairs(teacher, 3, out, progress=False)
     n1 = len(out.read_text().splitlines())
     assert n1 >= 3
@@ -131,7 +131,66 @@ def test_seeds_bad_file(tmp_path):
 def test_seed_interaction_mode_skips_step_a(tok, tmp_path, monkeypatch):
     t = Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=2, interactions="seeds"))
     monkeypatch.setattr(Teacher, "new_interactions", lambda *a, **k: pytest.fail("step a must be skipped"))
-    monkeypatch.setattr(Teacher, "check_caption", staticmethod(lambda line: True))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line, names=(): None))
     out = generate_pairs(t, 2, tmp_path / "raw.jsonl", progress=False)
     seeds = {i for i, _ in t.seeds.pairs}
     assert all(json.loads(x)["interaction"] in seeds for x in out.read_text().splitlines())
+
+
+def test_teacher_without_valid_interactions_stops_within_its_budget(tok, tmp_path):
+    from hhikit.errors import HHIError
+
+    model = tiny_llama(tok)
+    nl = tok("\n", add_special_tokens=False)["input_ids"][0]
+    model.lm_head = _BiasedHead(32, len(tok), {nl: 10.0})  # every line comes out empty
+    t = Teacher(LineGenerator(model, tok), config=TeacherConfig(batch_size=4))
+    out = tmp_path / "raw.jsonl"
+    with pytest.raises(
+        HHIError, match=r"0 of 3 usable pairs in 10 attempts \(budget 10\); rejected: interaction: empty line x10"
+    ):
+        generate_pairs(t, 3, out, progress=False, max_attempts=10)
+    assert t.attempts == 10
+    assert not out.exists() or out.read_text() == ""
+
+
+def test_rejection_reasons():
+    names = ("Anna", "Ben")
+    assert Teacher.interaction_problem("Ben hugging Anna", names) == "does not start with the first name"
+    assert Teacher.interaction_problem("Anna hugging Ben in Paris", names) == "other capitalised word"
+    assert Teacher.interaction_problem("Anna hugs Ben", names) == "not `_ <verb>ing ... _`"
+    assert Teacher.interaction_problem("Anna photographing Ben for a picture", names) == "banned word"
+    assert Teacher.caption_problem("too short") == "caption not 4-60 words"
+    assert Teacher.caption_problem("Anna hugs Bennet at the station.", names) == "caption lacks a name"
+    assert Teacher.caption_problem("Anna hugs Ben at the station.", names) is None
+    assert Teacher.interaction_problem("Anna hugging Ben the", names) == "ends with an article"
+
+
+def test_seeds_from_the_papers_parse_files(tok, tmp_path):
+    cc = tmp_path / "cc_news_parsed.csv"
+    cc.write_text(
+        "text,patterns,cleaned,parsed\n"
+        "x,(left),x,[NAME] shaking hands with [NAME];[NAME] greeting [NAME]\n"
+        "y,(left),y,[NAME] interviewing [NAME]\n"
+    )
+    ww = tmp_path / "ww_parses.csv"
+    ww.write_text(
+        "id,encoded,parses\n"
+        '1,"Adam congratulates Bob after the final.",Adam congratulating Bob\n'
+        '2,"Bob hugs his coach Adam.",Bob hugging Adam;Bob hugging his coach Adam\n'
+    )
+    seeds = Seeds.from_parses([cc, ww])
+    assert seeds.interactions == ("_ shaking hands with _", "_ greeting _", "_ interviewing _")
+    assert seeds.pairs[1] == ("[P1] hugging [P0];[P1] hugging his coach [P0]", "[P1] hugs his coach [P0].")
+    t = Teacher(LineGenerator(tiny_llama(tok), tok), seeds=seeds, config=TeacherConfig(n_examples=2, seed=3))
+    prompt, _ = t.caption_prompt("_ kissing _")
+    blocks = prompt.split("\n\n")
+    for block in blocks[:2]:  # the example's caption names the same people as its interaction
+        head, cap = block.split(":\n")
+        words = head.removeprefix("Caption of image showing ").split()
+        assert words[0] in cap and words[-1] in cap and "[P" not in block and "Adam" not in block
+    ip, (a, b) = t.interaction_prompt()
+    assert set(ip.splitlines()) <= {f"{a} shaking hands with {b}", f"{a} greeting {b}", f"{a} interviewing {b}"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,caption\n1,x\n")
+    with pytest.raises(Exception, match=r"bad.csv: needs the columns parsed or encoded\+parses"):
+        Seeds.from_parses([bad])

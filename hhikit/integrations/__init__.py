@@ -1,0 +1,1 @@
+"""Adapters to other libraries, each an optional import (a clear message when missing)."""
