@@ -136,7 +136,49 @@ def test_model_contract(name):
         assert isinstance(entry.smoke(model), str)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _names("clip_feature"))
+def test_clip_feature_contract(name, clip):
+    from hhikit.video.decode import iter_audio, iter_frames
+    from hhikit.video.features import ClipInputs
+
+    feature = _build("clip_feature", name)
+    inputs = ClipInputs(lines=["Hello there.", "Shall we dance?"])
+    if feature.modality == "audio":
+        inputs.audio = next(iter_audio(shared_path("videos", "scenes", "sophie-7.webm"), block_seconds=4.0))[1]
+    if feature.modality == "visual":
+        prepare = getattr(feature, "prepare", lambda rgb: rgb)
+        inputs.frames = [prepare(f.rgb()) for f in itertools.islice(iter_frames(clip), 16)]
+    vec = np.asarray(feature.encode(inputs))
+    assert feature.modality in ("text", "audio", "visual") and vec.shape == (feature.dim,)
+    assert np.isfinite(vec).all() and isinstance(feature.card(), dict)
+
+
+@pytest.mark.parametrize("name", _names("export"))
+def test_export_contract(name, photo, tmp_path):
+    from hhikit.io.export import ExportOptions, open_writer
+    from hhikit.io.export.base import NotSupported
+    from hhikit.pairs import build_pairs
+
+    images = sorted(shared_path("waldo_and_wenda", "images").glob("*.jpg"))
+    h, w = photo.shape[:2]
+    people = [
+        Person(0, [0.1 * w, 0.2 * h, 0.5 * w, 0.95 * h], 0.9),
+        Person(1, [0.45 * w, 0.2 * h, 0.9 * w, 0.95 * h], 0.8),
+    ]
+    record = ImageResult(path=str(images[0]), width=w, height=h, people=people, pairs=build_pairs(people),
+                         interactions=[Interaction("_ talking with _", 0.7)])  # fmt: skip
+    writer = open_writer(name, tmp_path / f"out.{name}", ExportOptions())
+    try:
+        writer.write(record)
+    except NotSupported as exc:
+        writer.abort()
+        pytest.skip(f"export {name!r} takes no image records: {exc}")
+    paths = writer.close()
+    assert paths and all(isinstance(p, type(tmp_path)) and p.exists() for p in paths)
+
+
 def test_every_kind_has_a_contract():
     kinds = {e.kind for e in registry.entries()} - {"setup"}  # set-up steps run in hhi models setup
-    covered = {"detector", "interactiveness", "describer", "shot_detector", "asr", "model"}
+    covered = {"detector", "interactiveness", "describer", "shot_detector", "asr", "model", "clip_feature", "export"}
     assert kinds <= covered, f"no contract test for kinds {kinds - covered}"
