@@ -313,7 +313,7 @@ class VideoPipeline:
                 pf = pair_features(tracks[ka], tracks[kb])
                 if pf is not None and pf.samples >= 1:
                     ev.pairs.append(pf)
-        clip.pairs = [p.to_dict() for p in sorted(ev.pairs, key=lambda p: p.distance)[:6]]
+        clip.pairs = sorted(ev.pairs, key=lambda p: p.distance)[:6]
         return ev
 
     def _label(self, clips: list[Clip], evidence: list[ClipEvidence]) -> None:
