@@ -38,7 +38,7 @@ def video_pipeline() -> Any:
     from hhikit.app import settings
 
     settings.load_plugins()
-    return VideoPipeline(settings.video_config())
+    return VideoPipeline(settings.video_config())  # `hhi app --video-weights RUN/last.pt`: the trained model
 
 
 def show_image_result(path: Path, result: Any) -> None:
@@ -87,6 +87,12 @@ def show_video_result(result: Any, sheet: Any = None) -> None:
     st.markdown(
         f"**Video:** {result.duration:.1f} s at {result.fps:.1f} fps, {len(result.shots)} shots, {len(result.clips)} clips"
     )
+    if "scene_labels" in result.extra:  # a trained ICCCI model: the video is one scene
+        scene = sorted(result.extra["scene_labels"].items(), key=lambda kv: -kv[1])
+        found = ", ".join(result.extra.get("scene_predicted", [])) or "nothing above the threshold"
+        st.markdown(f"**Scene (ICCCI model):** {found}")
+        st.caption(" · ".join(f"{k} {v:.2f}" for k, v in scene))
+    st.markdown(f"**Labeller:** {result.extra.get('labeller', 'zero-shot')}")
     st.markdown("**Timeline of clips**")
     rows = [
         {
