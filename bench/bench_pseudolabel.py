@@ -45,7 +45,7 @@ def main() -> None:
     dt = time.perf_counter() - t
     print(f"parse: {n / dt:.1f} captions/s ({n} captions, {sum(o is not None for o in out)} labelled)")
     if not student_available():
-        print("student: not trained (run `hhi pseudolabel --train-student`); skipped")
+        print("student: not prepared (run `hhi models setup pseudolabel-student`); skipped")
         return
     t = time.perf_counter()
     student = load_student()

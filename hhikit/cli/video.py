@@ -48,6 +48,8 @@ def _video_summary(r: Any) -> str:
 
 def run_video(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError, error_record
+    from hhikit.io.outputs import OutputNames, utf8_json
+    from hhikit.io.safeopen import shown, shown_lines
     from hhikit.registry import load_plugins
     from hhikit.types import VideoResult, dumps
     from hhikit.video.pipeline import VideoPipeline
@@ -64,6 +66,7 @@ def run_video(args: argparse.Namespace) -> int:
     except HHIError as exc:
         return fail(exc)
     failed = 0
+    names = OutputNames()
     for path in args.paths:
         samples = None
         try:
@@ -72,13 +75,18 @@ def run_video(args: argparse.Namespace) -> int:
         except Exception as exc:  # one error policy; the video is never run a second time
             result = VideoResult(path=str(path), error=error_record(exc, path))
         failed += result.error is not None
-        print(dumps(result) if args.json else _video_summary(result), flush=True)
+        # JSON as valid UTF-8 whatever the file name; summaries with control characters escaped
+        print(utf8_json(dumps(result)) if args.json else shown_lines(_video_summary(result)), flush=True)
         if args.out:
             from hhikit.video.writers import write_outputs
 
-            written = write_outputs(result, args.out, samples)
+            try:  # same-named inputs of one run get distinct files
+                written = write_outputs(result, args.out, samples, stem=names.stem(path))
+            except OSError as exc:
+                _print_err(f"{args.out}: cannot write results ({exc.strerror or exc})")
+                return 2
             if not args.json:
-                print("  wrote " + ", ".join(str(p) for p in written))
+                print(shown("  wrote " + ", ".join(str(p) for p in written)), flush=True)
     return 1 if failed else 0
 
 

@@ -270,3 +270,25 @@ def finalise_weights(
         r["weight"] = round(w, 6)
     atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
     os.utime(out)
+
+
+def write_phhi(out: str | Path, csv_path: str | Path) -> int:
+    """The kept labels of a finished ``out`` as the paper's ``phhi.csv`` (``id,pseudolabel,weight``:
+    only rows with a label, as its post-processing leaves them), written atomically. Returns
+    the number of rows."""
+    import io
+
+    from hhikit.io.atomic import atomic_write_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "pseudolabel", "weight"])
+    n = 0
+    with Path(out).open(encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if "error" not in r and r.get("pseudolabel") and r.get("weight", 0) > 0:
+                w.writerow([r["id"], r["pseudolabel"], r["weight"]])
+                n += 1
+    atomic_write_text(Path(csv_path), buf.getvalue())
+    return n

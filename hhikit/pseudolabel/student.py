@@ -72,8 +72,9 @@ class TrainReport:
 
 
 def student_input(caption: str, prefix: str = PREFIX) -> str:
-    """``summarize: `` + the caption with ``_`` replaced by dummy names."""
-    return prefix + " ".join(encode_people(caption)[0].split())
+    """``summarize: `` + the caption with each person mark (``_``, or Who's Waldo's
+    ``[NAME]``) replaced by a dummy name."""
+    return prefix + " ".join(encode_people(caption.replace("[NAME]", "_"))[0].split())
 
 
 class Summariser:

@@ -349,6 +349,8 @@ class Teacher:
             return "other capitalised word"
         if BANNED_WORDS.search(line):
             return "banned word"
+        if line.endswith((" the", " a")):
+            return "ends with an article"
         if not is_valid_interaction(normalise_interaction(mask_names(line, names))):
             return "not `_ <verb>ing ... _`"
         return None
@@ -362,9 +364,12 @@ class Teacher:
         return normalise_interaction(mask_names(line, names))
 
     @staticmethod
-    def caption_problem(line: str) -> str | None:
-        """Why a generated caption is rejected (``None``: it is usable)."""
+    def caption_problem(line: str, names: tuple[str, ...] | list[str] = ()) -> str | None:
+        """Why a generated caption is rejected (``None``: it is usable): it must name both
+        people (the paper's check), be 4-60 words long and hold no banned word."""
         words = line.split()
+        if any(not re.search(rf"\b{re.escape(n)}\b", line) for n in names):
+            return "caption lacks a name"
         if not 4 <= len(words) <= 60:
             return "caption not 4-60 words"
         if BANNED_WORDS.search(line):
@@ -412,7 +417,7 @@ class Teacher:
             )  # fmt: skip
             self.attempts += len(prompts)
             for inter, line, (_, names) in zip(batch, lines, prompts):
-                why = self.caption_problem(line)
+                why = self.caption_problem(line, names)
                 if why is not None:
                     self.rejected[why] += 1
                 yield {"interaction": inter, "caption": line, "names": list(names), "ok": why is None}

@@ -6,6 +6,7 @@ import csv
 import json
 
 import pytest
+import torch
 
 from hhikit.cli import main
 from hhikit.errors import InputError, ModelUnavailable
@@ -103,3 +104,30 @@ def test_missing_student_is_refused_at_once_with_the_setup_command(tmp_path, mon
     assert not (tmp_path / "o.jsonl").exists()
     with pytest.raises(ModelUnavailable, match="not a student summariser directory"):
         load_student(tmp_path)
+
+
+def test_cli_teacher_that_writes_nothing_usable_stops_within_budget(tok, tmp_path, monkeypatch, capsys):
+    from tests.pseudolabel.conftest import tiny_llama
+
+    monkeypatch.setenv("HHIKIT_HOME", str(tmp_path / "home"))
+    teacher = tmp_path / "teacher"
+    tiny_llama(tok).save_pretrained(teacher)
+    tok.save_pretrained(teacher)
+    ww = tmp_path / "ww_parses.csv"
+    ww.write_text('id,encoded,parses\n1,"Adam hugs Bob.",Adam hugging Bob\n2,"Bob kisses Adam.",Bob kissing Adam\n')
+    torch.manual_seed(0)  # the sampled lines are then the same on every run
+    rc = main(["pseudolabel", "--train-student", "--teacher-dir", str(teacher), "--parses", str(ww),
+               "--seed-interactions", "--pairs", "4", "--max-attempts", "8", "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "wrote 0 of 4 usable pairs in 8 attempts (budget 8); rejected: caption" in err, err
+
+
+def test_cli_options_come_from_the_config_dataclasses(tmp_path, capsys):
+    from hhikit.options import describe
+    from hhikit.pseudolabel.config import LabelConfig, StudentTrainingConfig
+
+    names = {r["name"] for r in describe(StudentTrainingConfig)} | {r["name"] for r in describe(LabelConfig)}
+    assert {"synthetic", "student_base", "parses", "nli", "hashes", "ignore", "test_set", "max_attempts"} <= names
+    rc = main(["pseudolabel", "--train-student", "--pairs", "0"])
+    assert rc == 1 and "pairs must be a number in [1, inf], got 0" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 
@@ -9,7 +10,7 @@ import pytest
 
 from hhikit.errors import InputError
 from hhikit.pseudolabel.postprocess import PostProcess, has_ing_verb, label_problem, read_hashes, read_test_ids
-from hhikit.pseudolabel.run import finalise_weights
+from hhikit.pseudolabel.run import finalise_weights, write_phhi
 
 
 def test_label_rules():
@@ -47,6 +48,10 @@ def test_postprocess_ids_and_hash_weights(tmp_path):
     assert [r["weight"] for r in recs[3:]] == [0.0, 0.0, 0.0]
     finalise_weights(caps, out, post=post, log=lambda m: None)  # idempotent
     assert [json.loads(x) for x in out.read_text().splitlines()] == recs
+    assert write_phhi(out, tmp_path / "phhi.csv") == 3  # the paper's layout: kept rows only
+    rows = list(csv.DictReader((tmp_path / "phhi.csv").open()))
+    assert [(r["id"], r["pseudolabel"]) for r in rows] == [("1", labels[0]), ("2", labels[1]), ("3", labels[2])]
+    assert [float(r["weight"]) for r in rows] == pytest.approx(want, abs=1e-6)
 
 
 def test_postprocess_bad_files(tmp_path):

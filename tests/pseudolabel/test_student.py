@@ -13,6 +13,7 @@ PAIRS = [(p["caption"], p["interaction"]) for p in json.loads(SEEDS.read_text())
 
 def test_student_input_and_output_cleaning():
     assert student_input("_ hugs  _") == PREFIX + "Anna hugs Ben"
+    assert student_input("[NAME] hugs [NAME].", "summarize:") == "summarize:Anna hugs Ben."
     assert clean_output("Anna hugging Ben.\nmore") == "_ hugging _"
     assert clean_output("Anna and Ben shaking hands") == "_ shaking hands with _"
 

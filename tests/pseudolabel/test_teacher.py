@@ -109,7 +109,7 @@ def test_random_tiny_teacher_end_to_end(teacher, tmp_path):
 def test_generate_pairs_resumes(teacher, tmp_path, monkeypatch):
     out = tmp_path / "raw.jsonl"
     monkeypatch.setattr(Teacher, "new_interactions", lambda self, n, max_tries=None: iter(["_ hugging _"] * n))
-    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line: None))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line, names=(): None))
     generate_pairs(teacher, 3, out, progress=False)
     n1 = len(out.read_text().splitlines())
     assert n1 >= 3
@@ -131,7 +131,7 @@ def test_seeds_bad_file(tmp_path):
 def test_seed_interaction_mode_skips_step_a(tok, tmp_path, monkeypatch):
     t = Teacher(LineGenerator(tiny_llama(tok), tok), config=TeacherConfig(batch_size=2, interactions="seeds"))
     monkeypatch.setattr(Teacher, "new_interactions", lambda *a, **k: pytest.fail("step a must be skipped"))
-    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line: None))
+    monkeypatch.setattr(Teacher, "caption_problem", staticmethod(lambda line, names=(): None))
     out = generate_pairs(t, 2, tmp_path / "raw.jsonl", progress=False)
     seeds = {i for i, _ in t.seeds.pairs}
     assert all(json.loads(x)["interaction"] in seeds for x in out.read_text().splitlines())
@@ -160,6 +160,9 @@ def test_rejection_reasons():
     assert Teacher.interaction_problem("Anna hugs Ben", names) == "not `_ <verb>ing ... _`"
     assert Teacher.interaction_problem("Anna photographing Ben for a picture", names) == "banned word"
     assert Teacher.caption_problem("too short") == "caption not 4-60 words"
+    assert Teacher.caption_problem("Anna hugs Bennet at the station.", names) == "caption lacks a name"
+    assert Teacher.caption_problem("Anna hugs Ben at the station.", names) is None
+    assert Teacher.interaction_problem("Anna hugging Ben the", names) == "ends with an article"
 
 
 def test_seeds_from_the_papers_parse_files(tok, tmp_path):
