@@ -60,3 +60,9 @@ def test_pretrained_vivit_folder(tiny_hf):
 def test_missing_folder_is_a_one_line_refusal(tmp_path):
     with pytest.raises(ModelUnavailable, match="no BERT model here"):
         build_extractors(tmp_path, tmp_path)
+
+
+def test_without_folders_the_cards_say_how_to_get_the_models(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the card's folder ~/.cache/hhikit/local/bert-base-uncased: absent
+    with pytest.raises(ModelUnavailable, match="bert-base-uncased.*HHIKIT_BERT_DIR"):
+        build_extractors(None, None)
