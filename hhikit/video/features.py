@@ -247,6 +247,7 @@ class PaperViViTFeature:
 
         if not clip.frames:
             raise InputError("a clip without frames has no visual feature")
+        self.model.train(self.cfg.dropout_at_extraction)  # dropout on only when asked (the paper's path)
         with torch.inference_mode():
             return self.model.extract_features(frames_tensor(clip.frames))[0].float().numpy()
 
