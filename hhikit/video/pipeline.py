@@ -266,6 +266,7 @@ class VideoPipeline:
         if scene is not None:
             result.extra["scene_labels"] = {k: round(v, 6) for k, v in scene.items()}
             result.extra["scene_predicted"] = [k for k, v in scene.items() if v > self.iccci.threshold]
+            result.extra["iccci_features"] = self.iccci.describe()
         if warnings:
             result.extra["warnings"] = warnings
         if self.unavailable:
