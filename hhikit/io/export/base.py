@@ -182,9 +182,8 @@ class ImageRefs:
         rel = self.local(path).lstrip("/")
         if self.options.image_root is not None:
             return self.options.image_root + rel
-        return LOCAL_FILES + quote(
-            rel, safe="/", errors="surrogateescape"
-        )  # a query value (file bytes as they are): '&', '#', '%', spaces escaped
+        # a query value: spaces, '&', '#', '%' escaped; an undecodable name as the file's bytes
+        return LOCAL_FILES + quote(rel, safe="/", errors="surrogateescape")
 
     def _copy(self, p: Path) -> Path:
         key = os.path.abspath(p)
