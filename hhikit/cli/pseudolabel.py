@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hhikit.cli.common import _print_err
+from hhikit.cli.common import _print_err, fail
 
 
 def add_pseudolabel(sub: Any) -> None:
@@ -84,8 +84,7 @@ def run_pseudolabel(args: argparse.Namespace) -> int:
 
             print(f"{lc.phhi}: {write_phhi(args.out, lc.phhi)} kept labels (phhi.csv layout)", file=sys.stderr)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+        return fail(exc)
     print(
         f"{args.out}: {counts['rows']} rows, {counts['labelled']} labelled, {counts['empty']} without a valid "
         f"interaction, {counts['errors']} errors, {counts['skipped']} already done",
