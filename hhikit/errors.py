@@ -29,6 +29,11 @@ class ConfigError(HHIError):
     """A bad option, card or configuration value."""
 
 
+class OutputError(HHIError):
+    """Results cannot be written (no space, read-only, not a regular file, broken pipe): the
+    run stops with one line; what was written before stays whole and a rerun resumes."""
+
+
 INTERNAL = "internal"  # the error type of any exception hhikit did not raise on purpose
 DEBUG_ENV = "HHIKIT_DEBUG"  # set by ``hhi --debug``; inherited by batch worker processes
 

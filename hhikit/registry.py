@@ -42,6 +42,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.video.shots",
     "hhikit.video.asr",
     "hhikit.video.models",
+    "hhikit.video.features",
     "hhikit.pseudolabel.cards",
     "hhikit.pseudolabel.prepare",
     "hhikit.eval.cards",

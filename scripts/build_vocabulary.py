@@ -36,7 +36,11 @@ OUT = ROOT / "hhikit" / "describe" / "data"
 # photography - ceremonies, sport, performances, handshakes - higher; plain conversation,
 # which taxonomies list in many near-synonyms, lower; rare or odd taxonomy verbs lowest). Tags connect entries to cue rules.
 CANON: dict[str, tuple[float, list[str], list[str]]] = {
-    "_ shaking hands with _": (3.0, ["hands", "touch", "facing", "formal", "greet"], ["handshake", "hand shake", "shaking"]),
+    "_ shaking hands with _": (
+        3.0,
+        ["hands", "touch", "facing", "formal", "greet"],
+        ["handshake", "hand shake", "shaking"],
+    ),
     "_ hugging _": (2.0, ["embrace", "touch", "close"], ["hug", "embracing"]),
     "_ kissing _": (1.0, ["face_close", "embrace", "close", "romance"], ["kiss"]),
     "_ fighting with _": (1.0, ["fight", "touch", "sport", "close"], ["fight", "hitting", "hit"]),
@@ -91,8 +95,16 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ offering something to _": (0.8, ["give", "hands"], ["offer"]),
     "_ operating on _": (0.2, ["medical", "lying"], ["operate", "surgery"]),
     "_ patting _": (0.5, ["touch", "arm_on_shoulder"], ["pat"]),
-    "_ pinning a medal on _": (1.0, ["ceremony", "award", "touch", "facing", "formal", "text:medal"], ["pin", "decorating"]),
-    "_ pitching to _": (0.3, ["sport", "object:baseball glove", "object:baseball bat", "object:sports ball"], ["pitch"]),
+    "_ pinning a medal on _": (
+        1.0,
+        ["ceremony", "award", "touch", "facing", "formal", "text:medal"],
+        ["pin", "decorating"],
+    ),
+    "_ pitching to _": (
+        0.3,
+        ["sport", "object:baseball glove", "object:baseball bat", "object:sports ball"],
+        ["pitch"],
+    ),
     "_ plunging _ into water": (0.1, ["religion"], ["plunge", "dunking"]),
     "_ providing something to _": (0.3, ["give"], ["provide", "supplying"]),
     "_ reassuring _": (0.4, ["touch", "talk", "arm_on_shoulder"], ["reassure", "comforting"]),
@@ -111,15 +123,27 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ giving a high five to _": (0.6, ["hands", "arm_raised", "celebrate", "sport"], ["high five", "highfive"]),
     # General-knowledge additions (the paper's phrase examples and staples of news, sport
     # and ceremony photographs); each is the target of a cue rule below in the describer.
-    "_ giving an award to _": (2.5, ["ceremony", "award", "give", "hands", "formal", "text:award"], ["presenting an award", "awarding"]),
-    "_ receiving an award from _": (1.2, ["ceremony", "award", "give", "hands", "formal", "text:award"], ["accepting an award"]),
+    "_ giving an award to _": (
+        2.5,
+        ["ceremony", "award", "give", "hands", "formal", "text:award"],
+        ["presenting an award", "awarding"],
+    ),
+    "_ receiving an award from _": (
+        1.2,
+        ["ceremony", "award", "give", "hands", "formal", "text:award"],
+        ["accepting an award"],
+    ),
     "_ presenting something to _": (2.0, ["ceremony", "give", "hands", "formal"], ["present", "presenting"]),
     "_ congratulating _": (1.2, ["ceremony", "hands", "greet", "celebrate", "formal"], ["congratulate"]),
     "_ posing for a photo with _": (2.5, ["pose", "side_by_side", "arm_on_shoulder", "formal"], ["posing", "pose"]),
     "_ putting an arm around _": (1.0, ["arm_on_shoulder", "embrace", "side_by_side", "pose"], ["arm around"]),
     "_ holding hands with _": (0.8, ["hands", "side_by_side", "romance"], ["holding hands"]),
     "_ dancing with _": (1.0, ["embrace", "performance", "music", "close"], ["dance"]),
-    "_ performing with _": (2.0, ["performance", "music", "side_by_side", "object:microphone"], ["perform", "on stage"]),
+    "_ performing with _": (
+        2.0,
+        ["performance", "music", "side_by_side", "object:microphone"],
+        ["perform", "on stage"],
+    ),
     "_ playing music with _": (0.8, ["performance", "music"], ["playing music", "band"]),
     "_ wrestling with _": (1.2, ["fight", "sport", "close", "touch", "lying"], ["wrestle"]),
     "_ boxing with _": (0.6, ["fight", "sport", "arm_extended"], ["box", "sparring"]),
@@ -136,16 +160,32 @@ CANON: dict[str, tuple[float, list[str], list[str]]] = {
     "_ skateboarding with _": (0.2, ["sport", "object:skateboard"], ["skateboard"]),
     "_ cutting a cake with _": (0.5, ["celebrate", "object:cake", "object:knife", "text:wedding"], ["cake cutting"]),
     "_ toasting with _": (0.5, ["celebrate", "object:wine glass", "object:cup", "object:bottle"], ["toast", "cheers"]),
-    "_ eating with _": (0.6, ["object:dining table", "object:pizza", "object:sandwich", "object:fork", "sit"], ["dining", "having a meal"]),
-    "_ sitting with _": (1.2, ["sit", "side_by_side", "object:chair", "object:couch", "object:bench"], ["sit", "seated"]),
+    "_ eating with _": (
+        0.6,
+        ["object:dining table", "object:pizza", "object:sandwich", "object:fork", "sit"],
+        ["dining", "having a meal"],
+    ),
+    "_ sitting with _": (
+        1.2,
+        ["sit", "side_by_side", "object:chair", "object:couch", "object:bench"],
+        ["sit", "seated"],
+    ),
     "_ reading with _": (0.3, ["object:book", "sit", "look"], ["read"]),
     "_ taking a selfie with _": (0.5, ["pose", "object:cell phone", "close"], ["selfie"]),
     "_ sharing an umbrella with _": (0.3, ["object:umbrella", "side_by_side", "close"], ["umbrella"]),
     "_ saluting _": (1.0, ["salute", "formal", "military", "facing"], ["salute"]),
     "_ saluting with _": (0.8, ["salute", "formal", "military", "side_by_side"], ["salute together"]),
-    "_ raising the hand of _": (0.6, ["arm_raised", "celebrate", "sport", "hands"], ["raising the arm", "declaring the winner"]),
+    "_ raising the hand of _": (
+        0.6,
+        ["arm_raised", "celebrate", "sport", "hands"],
+        ["raising the arm", "declaring the winner"],
+    ),
     "_ celebrating with _": (1.0, ["celebrate", "arm_raised", "embrace"], ["celebrate", "cheering"]),
-    "_ signing an agreement with _": (0.8, ["formal", "sit", "text:agreement", "object:book", "object:dining table"], ["signing", "treaty"]),
+    "_ signing an agreement with _": (
+        0.8,
+        ["formal", "sit", "text:agreement", "object:book", "object:dining table"],
+        ["signing", "treaty"],
+    ),
     "_ meeting with _": (1.5, ["talk", "formal", "greet", "facing"], ["meet", "meeting"]),
     "_ briefing _": (0.6, ["talk", "military", "formal"], ["brief"]),
     "_ marrying _": (0.4, ["ceremony", "romance", "text:wedding", "close"], ["wedding", "getting married"]),
@@ -258,13 +298,19 @@ def build(shared: Path) -> list[dict]:
         raise SystemExit(f"imSitu-HHI verbs differ from the file: {sorted(ims ^ set(IMSITU))}")
     for v in sorted(ims):
         add(IMSITU[v], {"taxonomy": "imSitu-HHI", "file": "imsitu_hhi/imsitu-hhi.txt", "label": v})
-    for name, table in (("ICCCI video HHI", ICCCI), ("UT-Interaction", UT_INTERACTION), ("TV Human Interactions", TVHI)):
+    for name, table in (
+        ("ICCCI video HHI", ICCCI),
+        ("UT-Interaction", UT_INTERACTION),
+        ("TV Human Interactions", TVHI),
+    ):
         for lab, text in table.items():
             add(text, {"taxonomy": name, "file": None, "label": lab})
     entries = []
     for text, (prior, tags, syn) in CANON.items():
         src = prov[text] or [{"taxonomy": "general", "file": None, "label": GENERAL_NOTE}]
-        entries.append({"text": text, "verb": text.split()[1], "prior": prior, "tags": tags, "synonyms": syn, "sources": src})
+        entries.append(
+            {"text": text, "verb": text.split()[1], "prior": prior, "tags": tags, "synonyms": syn, "sources": src}
+        )
     return entries
 
 

@@ -40,12 +40,12 @@ def test_cli_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, capsys):
     assert (tmp_path / "o.csv").is_file()
     jpg = tmp_path / "x.jpg"
     jpg.write_bytes(b"\xff\xd8\xff")
-    assert main(["export", str(jpg), "--to", "coco", "--out", str(tmp_path / "o.json")]) == 2
+    assert main(["export", str(jpg), "--to", "coco", "--out", str(tmp_path / "o.json")]) == 1  # failed on its data
     assert (
         capsys.readouterr().err.strip()
         == f"hhi: {jpg}:1: not a results file (not UTF-8 text); expected JSON Lines of hhikit/1 records"
     )
-    assert main(["import", str(results), "--from", "labelstudio", "--out", str(tmp_path / "b.jsonl")]) == 2
+    assert main(["import", str(results), "--from", "labelstudio", "--out", str(tmp_path / "b.jsonl")]) == 1
     assert "not a Label Studio JSON export" in capsys.readouterr().err
     assert main(["export", str(results), "--to", "nope", "--out", str(tmp_path / "x")]) == 2
     assert (
@@ -53,6 +53,8 @@ def test_cli_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, capsys):
         in capsys.readouterr().err
     )
     assert not (tmp_path / "x").exists()
+    assert main(["export", str(results), "--to", "csv", "--keypoint-threshold", "2", "--out", str(tmp_path / "x")]) == 2
+    assert "keypoint_threshold must be a number in [0.0, 1.0], got 2.0" in capsys.readouterr().err
 
 
 def test_the_cli_names_every_registered_format_without_importing_them():
@@ -63,7 +65,7 @@ def test_the_cli_names_every_registered_format_without_importing_them():
     assert tuple(builtin) == FORMATS
 
 
-def test_a_plugin_adds_a_format(tmp_path, monkeypatch):
+def test_a_plugin_adds_a_format(tmp_path, monkeypatch, scratch_registry):
     (tmp_path / "hhi_names_plugin.py").write_text(
         "from hhikit.io.export import register_writer\n"
         "from hhikit.io.export.base import AtomicFile\n\n"

@@ -14,8 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from hhikit.app.uploads import DEFAULT_MAX_MB, UploadStore
-from hhikit.errors import HHIError
+from hhikit.app.uploads import DEFAULT_MAX_MB, UploadStore, analyze_upload, as_text, sniff
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "images"
 MAX_MB = float(os.environ.get("HHIKIT_APP_MAX_MB", DEFAULT_MAX_MB))
@@ -39,7 +38,7 @@ def video_pipeline() -> Any:
     from hhikit.app import settings
 
     settings.load_plugins()
-    return VideoPipeline(settings.video_config())
+    return VideoPipeline(settings.video_config())  # `hhi app --video-weights RUN/last.pt`: the trained model
 
 
 def show_image_result(path: Path, result: Any) -> None:
@@ -47,7 +46,7 @@ def show_image_result(path: Path, result: Any) -> None:
     from hhikit.io.images import read_image
 
     if result.error:
-        st.error(f"Could not analyse this image: {result.error['message']}")
+        st.error(f"Could not analyse this image: {as_text(result.error['message'])}")
         return
     left, right = st.columns([3, 2])
     with left:
@@ -67,41 +66,33 @@ def show_image_result(path: Path, result: Any) -> None:
         if result.interactions:
             st.markdown("**Interactions (most salient pair)**")
             for it in result.interactions:
-                st.markdown(
-                    f"- `{it.text}` {it.score:.2f}  \n  <small>{'; '.join(it.cues)}</small>", unsafe_allow_html=True
-                )
+                st.markdown(f"- `{it.text}` {it.score:.2f}")
+                st.caption(as_text("; ".join(it.cues)))  # cues may quote scene text: shown as text
         else:
             st.markdown("No interaction described for this image.")
         for pr in result.pairs:
             state = "suppressed" if pr.suppressed else "interacting"
             with st.expander(f"pair #{pr.a} - #{pr.b}: interactiveness {pr.interactiveness:.2f} ({state})"):
                 for it in pr.interactions:
-                    st.markdown(f"- `{it.text}` {it.score:.2f} ({'; '.join(it.cues)})")
+                    st.markdown(f"- `{it.text}` {it.score:.2f} ({as_text('; '.join(it.cues))})")
                 if pr.geometry:
                     st.json(pr.geometry, expanded=False)
         st.caption("time: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items()))
 
 
-def analyze_video(vp: Any, path: Path) -> tuple[Any, Any]:
-    """The video record and its contact sheet (RGB array or None); never raises for bad input."""
-    from hhikit.errors import error_record
-    from hhikit.types import VideoResult
-    from hhikit.video.writers import contact_sheet
-
-    try:
-        analysis = vp.analyze_full(path)
-    except Exception as exc:  # the one error policy, as in the CLI and the batch worker
-        return VideoResult(path=str(path), error=error_record(exc, path)), None
-    return analysis.result, contact_sheet(analysis.result, analysis.samples)
-
-
 def show_video_result(result: Any, sheet: Any = None) -> None:
     if result.error:
-        st.error(f"Could not analyse this video: {result.error['message']}")
+        st.error(f"Could not analyse this video: {as_text(result.error['message'])}")
         return
     st.markdown(
         f"**Video:** {result.duration:.1f} s at {result.fps:.1f} fps, {len(result.shots)} shots, {len(result.clips)} clips"
     )
+    if "scene_labels" in result.extra:  # a trained ICCCI model: the video is one scene
+        scene = sorted(result.extra["scene_labels"].items(), key=lambda kv: -kv[1])
+        found = ", ".join(result.extra.get("scene_predicted", [])) or "nothing above the threshold"
+        st.markdown(f"**Scene (ICCCI model):** {found}")
+        st.caption(" · ".join(f"{k} {v:.2f}" for k, v in scene))
+    st.markdown(f"**Labeller:** {result.extra.get('labeller', 'zero-shot')}")
     st.markdown("**Timeline of clips**")
     rows = [
         {
@@ -120,12 +111,12 @@ def show_video_result(result: Any, sheet: Any = None) -> None:
         st.markdown(f"Clip {i} ({c.start:.1f}-{c.end:.1f} s): {labs}")
         cues = [f"{lab.label}: {cue}" for lab in c.labels for cue in lab.cues]
         if cues:
-            st.caption("; ".join(cues))
+            st.caption(as_text("; ".join(cues)))
     st.markdown("**Shots**")
     st.dataframe([s.to_dict() for s in result.shots], hide_index=True)
     st.markdown("**Transcript**")
     for seg in result.transcript:
-        st.markdown(f"`{seg.start:6.1f}-{seg.end:6.1f}` {seg.text}")
+        st.markdown(f"`{seg.start:6.1f}-{seg.end:6.1f}` {as_text(seg.text)}")
     if sheet is not None:
         st.markdown("**Keyframes**")
         st.image(sheet, caption="keyframes with people, pairs and labels")
@@ -135,46 +126,45 @@ def main() -> None:
     st.set_page_config(page_title="hhikit demo", layout="wide")
     st.title("hhikit: who is interacting with whom")
     choice = st.radio("Input", ["Upload a file", "Bundled example"], horizontal=True)
-    store = UploadStore(max_mb=MAX_MB)
-    try:
-        path: Path | None = None
-        kind = "image"
+    # the store's folder goes on every exit path: here, at process exit, and with `hhi app`
+    with UploadStore(max_mb=MAX_MB) as store:
         if choice == "Upload a file":
             up = st.file_uploader(f"An image or a video (at most {MAX_MB:g} MB)", accept_multiple_files=False)
             if up is None:
                 return
-            try:
-                saved = store.save(up.getvalue(), up.name)
-            except HHIError as exc:
-                st.error(str(exc))
+            data = up.getvalue()
+            kind = (sniff(data[:64]) or ("image", ""))[0]
+            vp = video_pipeline() if kind == "video" else None
+            if kind == "video" and vp is None:
+                st.error("Video analysis is not available in this installation.")
                 return
-            path, kind = saved.path, saved.kind
+            label = (
+                "Analysing the image..." if kind == "image" else "Analysing the video (decode, shots, speech, clips)..."
+            )
+            with st.status(label, expanded=True) as status:
+                result, sheet, saved = analyze_upload(
+                    store, data, up.name, image_pipeline(), vp, on_stage=lambda s: status.write(f"step: {s}")
+                )
+                status.update(label="Done", state="complete" if result.error is None else "error", expanded=False)
+            if result.error:
+                st.error(as_text(result.error["message"]))  # names the user's file, shown as text
+                return
+            if kind == "image":
+                show_image_result(saved.path, result)
+            else:
+                show_video_result(result, sheet)
         else:
             examples = sorted(EXAMPLES.glob("*.jpg"))
             name = st.selectbox("Example", [p.name for p in examples])
             path = EXAMPLES / name
-        if kind == "image":
             with st.status("Analysing the image...", expanded=True) as status:
                 pipe = image_pipeline()
                 result = pipe.analyze(path, on_stage=lambda s: status.write(f"step: {s}"))
                 status.update(label="Done", state="complete" if result.error is None else "error", expanded=False)
             show_image_result(path, result)
-        else:
-            vp = video_pipeline()
-            if vp is None:
-                st.error("Video analysis is not available in this installation.")
-                return
-            with st.status("Analysing the video (decode, shots, speech, clips)...", expanded=True) as status:
-                result, sheet = analyze_video(vp, path)
-                status.update(label="Done", state="complete" if result.error is None else "error", expanded=False)
-            show_video_result(result, sheet)
-        record = result.to_dict()
-        if choice == "Upload a file":
-            record["path"] = up.name  # the user's name for the download, never used as a path
+        record = result.to_dict()  # for an upload, `path` is the user's file name, never a server path
         st.download_button("Download the JSON record", json.dumps(record, indent=1), file_name="hhikit_result.json",
                            mime="application/json")  # fmt: skip
-    finally:
-        store.close()
 
 
 main()

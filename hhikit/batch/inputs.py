@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import os
-import stat
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from hhikit.errors import InputError
 from hhikit.io.images import IMAGE_EXTENSIONS
+from hhikit.io.safeopen import MANIFEST_LINE_MAX, is_stream, iter_lines, open_regular, open_stream
 
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".wmv", ".flv", ".3gp"}
 # Audio files are listed too: they are media a user may expect to be analysed, and they
@@ -27,6 +29,7 @@ MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
 MANIFEST_EXTENSIONS = {".txt", ".lst", ".list", ".csv", ".tsv", ".manifest"}
 
 SNIFF_BYTES = 32
+SNIFF_PROBE = 4096  # bytes of a would-be manifest checked for binary content
 
 
 def sniff(head: bytes) -> str | None:
@@ -66,12 +69,9 @@ def media_kind(path: str, head: bytes | None = None) -> str:
 def read_head(path: str, n: int = SNIFF_BYTES) -> bytes:
     """First bytes of a regular file; empty for anything that cannot be opened safely."""
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return b""
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             return fh.read(n)
-    except OSError:
+    except (OSError, InputError):
         return b""
 
 
@@ -134,53 +134,111 @@ def iter_folder(root: str) -> Iterator[str]:
             yield path
 
 
-def _manifest_lines(path: str) -> Iterator[str]:
-    with open(path, "rb") as fh:
-        for raw in fh:
-            line = os.fsdecode(raw.rstrip(b"\r\n")).strip()
-            if line and not line.startswith("#"):
-                yield line
+@dataclass(frozen=True)
+class BadEntry:
+    """A manifest row that is not a usable path: it becomes an error record of its own
+    (``key`` is its identity, ``<manifest>:<line>``) and the listing goes on."""
+
+    key: str
+    message: str
 
 
-def _csv_paths(path: str) -> Iterator[str]:
-    with open(path, "rb") as fb:
-        text = io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline="")
-        dialect = "excel-tab" if path.lower().endswith(".tsv") else "excel"
-        reader = csv.DictReader(text, dialect=dialect)
-        if not reader.fieldnames or "path" not in [f.strip().lower() for f in reader.fieldnames]:
-            raise InputError(f"{path}: CSV manifest has no 'path' column (columns: {reader.fieldnames})")
-        col = next(f for f in reader.fieldnames if f.strip().lower() == "path")
-        for row in reader:
-            p = (row.get(col) or "").strip()
-            if p:
-                yield p
+def _decode_line(raw: bytes) -> str:
+    return os.fsdecode(raw).strip()
 
 
-def iter_manifest(path: str) -> Iterator[str]:
-    """Paths listed in a manifest; relative ones are relative to the manifest's folder."""
-    base = os.path.dirname(os.path.abspath(path))
-    is_csv = path.lower().endswith((".csv", ".tsv"))
-    if not is_csv:
-        # a text manifest whose first line is a header `path` (or `path,...`) is a CSV too
-        head = read_head(path, 256).split(b"\n", 1)[0].strip().lower()
-        is_csv = head == b"path" or head.startswith((b"path,", b"path\t")) or b",path" in head
-    for p in _csv_paths(path) if is_csv else _manifest_lines(path):
-        yield p if os.path.isabs(p) else os.path.join(base, p)
+def _csv_row(text: str, dialect: str) -> list[str]:
+    return next(csv.reader([text], dialect=dialect), [])
 
 
-def iter_inputs(source: str | os.PathLike[str]) -> Iterator[str]:
-    """Every input path of a batch source: a folder, a manifest, or a single media file."""
+def _manifest_entries(src: str, fh: BinaryIO, base: str, is_tsv: bool) -> Iterator[str | BadEntry]:
+    """Rows of a text or CSV manifest, one physical line each (a CSV manifest is one whose
+    first line is a header with a ``path`` column). A line over ``MANIFEST_LINE_MAX`` bytes or
+    holding a NUL byte is a ``BadEntry``; the rows after it are still listed."""
+    col: int | None = None
+    dialect = "excel-tab" if is_tsv else "excel"
+    for n, raw in iter_lines(fh, MANIFEST_LINE_MAX):
+        if raw is None:
+            yield BadEntry(f"{src}:{n}", f"{src} line {n}: longer than {MANIFEST_LINE_MAX:,} bytes, not a path")
+            continue
+        if b"\x00" in raw:
+            yield BadEntry(f"{src}:{n}", f"{src} line {n}: holds a NUL byte, not a path")
+            continue
+        text = _decode_line(raw)
+        if n == 1:
+            head = text.lower()
+            if head == "path" or head.startswith(("path,", "path\t")) or ",path" in head or "\tpath" in head:
+                if "\t" in text and "," not in text:
+                    dialect = "excel-tab"
+                fields = [f.strip().lower() for f in _csv_row(text, dialect)]
+                col = fields.index("path")
+                continue
+            if is_csv_name(src):
+                raise InputError(f"{src}: CSV manifest has no 'path' column (columns: {_csv_row(text, dialect)})")
+        if not text or (col is None and text.startswith("#")):
+            continue
+        if col is not None:
+            try:
+                row = _csv_row(text, dialect)
+            except csv.Error as exc:
+                yield BadEntry(f"{src}:{n}", f"{src} line {n}: not a CSV row ({exc})")
+                continue
+            text = row[col].strip() if col < len(row) else ""
+            if not text:
+                continue
+        yield text if os.path.isabs(text) else os.path.join(base, text)
+
+
+def is_csv_name(path: str) -> bool:
+    return path.lower().endswith((".csv", ".tsv"))
+
+
+def iter_manifest(path: str) -> Iterator[str | BadEntry]:
+    """Rows of a manifest (a regular file, or a pipe / ``/dev/stdin`` / ``-`` read once,
+    line by line); relative paths are relative to the manifest's folder (to the current
+    folder for a stream)."""
+    stream = is_stream(path)
+    base = os.getcwd() if stream else os.path.dirname(os.path.abspath(path))
+    with open_stream(path, "manifest") as fh:
+        if not stream:
+            head = fh.read(SNIFF_PROBE)
+            fh.seek(0)
+            if b"\x00" in head:
+                raise InputError(f"{path}: neither a media file nor a manifest (binary content)")
+        yield from _manifest_entries(path, fh, base, path.lower().endswith(".tsv"))
+
+
+def iter_entries(source: str | os.PathLike[str]) -> Iterator[str | BadEntry]:
+    """Every input of a batch source (a folder, a manifest, a single media file) as a path,
+    and every unusable manifest row as a ``BadEntry``. A file is a manifest by its content:
+    a JPEG named ``.txt`` is one image, not a manifest of garbage lines."""
     src = os.fspath(source)
-    if os.path.isdir(src):
+    if src != "-" and os.path.isdir(src):
         yield from iter_folder(src)
         return
-    if not os.path.exists(src):
+    if src != "-" and not os.path.lexists(src):
         raise InputError(f"{src}: no such file or folder")
+    if src == "-" or is_stream(src):
+        yield from iter_manifest(src)
+        return
     ext = os.path.splitext(src)[1].lower()
-    if ext in MEDIA_EXTENSIONS or (ext not in MANIFEST_EXTENSIONS and sniff(read_head(src))):
+    if sniff(read_head(src)) or ext in MEDIA_EXTENSIONS:
         yield src
         return
     yield from iter_manifest(src)
+
+
+def iter_inputs(source: str | os.PathLike[str], on_bad: Callable[[BadEntry], None] | None = None) -> Iterator[str]:
+    """Every input path of a batch source. An unusable manifest row goes to ``on_bad``
+    (default: a warning) and the listing goes on."""
+    for entry in iter_entries(source):
+        if isinstance(entry, BadEntry):
+            if on_bad is None:
+                warnings.warn(entry.message, stacklevel=2)
+            else:
+                on_bad(entry)
+        else:
+            yield entry
 
 
 def source_description(source: str | os.PathLike[str]) -> str:

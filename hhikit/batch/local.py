@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator
 
 from hhikit.batch.worker import FatalWorkerError, Worker, WorkerSpec, thread_env
@@ -20,10 +22,36 @@ def _init_worker(spec: WorkerSpec) -> None:
     """Pool initializer: build the pipeline once per process. A failure is kept and reported
     by the first task (an initializer that raises would make the pool respawn it forever)."""
     global _WORKER
+    # Ctrl-C reaches the whole process group: the parent stops the pool, a worker stays quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(os.getppid())
     try:
         _WORKER = Worker(spec)
     except Exception as exc:
         _WORKER = exc
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker quietly when the parent dies (SIGKILL): without it, each worker
+    would print a BrokenPipe traceback when it next sends a result. On Linux the kernel
+    does it at once (``PR_SET_PDEATHSIG``); elsewhere a thread polls the parent."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG = 1
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(0)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hhikit-parent-watch", daemon=True).start()
 
 
 def _task(path: str) -> Outcome:

@@ -24,16 +24,20 @@ two configurations unnoticed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hhikit.batch.inputs import key_hash
-from hhikit.errors import ConfigError
+from hhikit.errors import ConfigError, OutputError
 from hhikit.io.atomic import atomic_write_text
+from hhikit.io.outputs import utf8_json
+from hhikit.io.safeopen import RECORD_LINE_MAX, kind_of_mode
 
 CONFIG_SCHEMA = "hhikit-batch-config/1"
 # The parts of the recorded configuration that change what a record says; the rest
@@ -57,21 +61,67 @@ def encode_line(line: str) -> bytes:
     A path with undecodable bytes (lone surrogates, PEP 383) cannot be UTF-8: such a record
     is re-serialised with ASCII escapes (``"\\udcff"``), which any JSON reader turns back into
     the same string, and ``os.fsencode`` into the original bytes."""
+    return (utf8_json(line) + "\n").encode("utf-8")
+
+
+def output_reason(exc: OSError) -> str:
+    """Why a results file cannot be written, in a few words."""
+    reasons = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EPIPE: "broken pipe",
+        errno.EISDIR: "is a directory",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.EIO: "input/output error",
+        errno.EFBIG: "file too large",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def _refuse_special(path: Path) -> None:
+    """A results file must be a regular file: it is locked, scanned, truncated and fsynced."""
     try:
-        return (line + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        return (json.dumps(json.loads(line), ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot use as the results file ({output_reason(exc)})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(
+            f"{path}: is {kind_of_mode(st.st_mode)}; --out must be a regular file (it is locked, resumed and fsynced)"
+        )
 
 
 class ResultWriter:
-    """Append records to ``path``; ``state`` says which inputs an earlier run already recorded."""
+    """Append records to ``path``; ``state`` says which inputs an earlier run already recorded.
+
+    Any OS error (no space, read-only, ...) raises ``OutputError`` with one line; a record
+    whose write failed half way is cut off again, so the file holds whole lines only."""
 
     def __init__(self, path: str | os.PathLike[str], fsync_every: float = 1.0) -> None:
         self.path = Path(path)
         self.fsync_every = float(fsync_every)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        created = not self.path.exists()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self._fd = -1
+        _refuse_special(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = not self.path.exists()
+            flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+            self._fd = os.open(self.path, flags, 0o644)
+            st = os.fstat(self._fd)
+            if not stat.S_ISREG(st.st_mode):  # replaced by a special file since the check above
+                os.close(self._fd)
+                self._fd = -1
+                _refuse_special(self.path)
+            os.set_blocking(self._fd, True)
+        except OSError as exc:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+            raise OutputError(f"{self.path}: cannot open the results file ({output_reason(exc)})") from None
         if created:  # make the new file's name durable too
             with contextlib.suppress(OSError):
                 dfd = os.open(self.path.parent, os.O_RDONLY)
@@ -83,25 +133,41 @@ class ResultWriter:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._fd)
+            self._fd = -1
             raise ConfigError(f"{self.path}: another batch run is writing to this file") from None
         self._last_sync = time.monotonic()
         self._dirty = False
         self.written = 0
-        self.state = self._scan()
+        try:
+            self.state = self._scan()
+            self._size = os.fstat(self._fd).st_size
+        except OSError as exc:
+            self.close()
+            raise OutputError(f"{self.path}: cannot resume from the results file ({output_reason(exc)})") from None
 
     def _scan(self) -> ResumeState:
-        """Read complete lines; cut a torn tail. Streams the file: memory is the done-set only."""
+        """Read complete lines; cut a torn tail. Streams the file with a cap per line: memory
+        is the done-set only."""
         state = ResumeState()
         end_of_complete = 0
         with open(self._fd, "rb", closefd=False) as fh:
             fh.seek(0)
-            offset = 0
-            for raw in fh:
-                offset += len(raw)
-                if not raw.endswith(b"\n"):
-                    state.torn_bytes = len(raw)
+            while True:
+                raw = fh.readline(RECORD_LINE_MAX + 1)
+                if not raw:
                     break
-                end_of_complete = offset
+                if not raw.endswith(b"\n"):
+                    if len(raw) <= RECORD_LINE_MAX:  # the last bytes: a torn line
+                        state.torn_bytes = len(raw)
+                        break
+                    while raw and not raw.endswith(b"\n"):  # an over-long line: skipped unread
+                        raw = fh.readline(1 << 20)
+                    state.bad_lines += 1
+                    end_of_complete = fh.tell()
+                    if not raw:  # the long line was the torn tail
+                        break
+                    continue
+                end_of_complete = fh.tell()
                 if not raw.strip():
                     continue
                 try:
@@ -118,24 +184,42 @@ class ResultWriter:
     def write(self, line: str) -> None:
         data = encode_line(line)
         view = memoryview(data)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
+        try:
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
+        except BaseException as exc:  # OSError, or Ctrl-C / SIGTERM between two partial writes
+            if len(view) < len(data):  # nothing torn: cut the part of this record that got out
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._size)
+            if isinstance(exc, OSError):
+                raise self._failed(exc) from None
+            raise
+        self._size += len(data)
         self.written += 1
         self._dirty = True
         if self.fsync_every <= 0 or time.monotonic() - self._last_sync >= self.fsync_every:
             self.sync()
 
+    def _failed(self, exc: OSError) -> OutputError:
+        return OutputError(
+            f"{self.path}: cannot write results ({output_reason(exc)}); {self.written} records written "
+            "in this run are kept, rerun the same command to resume"
+        )
+
     def sync(self) -> None:
         if self._dirty:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise self._failed(exc) from None
             self._dirty = False
         self._last_sync = time.monotonic()
 
     def close(self) -> None:
         if self._fd < 0:
             return
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, OutputError):
             self.sync()
         os.close(self._fd)  # releases the lock
         self._fd = -1
@@ -189,5 +273,8 @@ def record_config(out: str | os.PathLike[str], config: dict, records: int) -> Pa
                     f"rerun with the same options, use another --out, or delete {path} to mix them"
                 )
             return path
-    atomic_write_text(path, json.dumps({"schema": CONFIG_SCHEMA, **config}, indent=2, sort_keys=True) + "\n")
+    try:
+        atomic_write_text(path, json.dumps({"schema": CONFIG_SCHEMA, **config}, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot record the batch configuration ({output_reason(exc)})") from None
     return path

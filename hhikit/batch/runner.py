@@ -3,10 +3,13 @@ an engine, append one record per input, report progress and a summary."""
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import glob
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -15,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hhikit.batch.inputs import input_key, iter_inputs, key_hash
-from hhikit.batch.output import ResultWriter, record_config
+from hhikit.batch.inputs import BadEntry, input_key, iter_inputs, key_hash
+from hhikit.batch.output import ResultWriter, output_reason, record_config
 from hhikit.batch.worker import WorkerSpec, load_plugins, video_config
-from hhikit.errors import ConfigError, HHIError
+from hhikit.errors import ConfigError, HHIError, InputError, OutputError, error_record
+from hhikit.io.safeopen import is_stream
 from hhikit.options import check_fields, opt
 
 ENGINES = ("local", "ray")
@@ -61,6 +65,7 @@ class Summary:
     repaired_tail_bytes: int = 0
     out: str = ""
     config: str = ""  # the file recording the pipeline options (<out>.config.json)
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM; a rerun resumes
 
     @property
     def processed(self) -> int:
@@ -89,6 +94,7 @@ class Summary:
             "images_per_s": round(self.images_per_s, 3),
             "stage_totals_s": {k: round(v, 3) for k, v in sorted(self.stage_totals.items())},
             "repaired_tail_bytes": self.repaired_tail_bytes,
+            "interrupted": self.interrupted,
         }
 
     def text(self) -> str:
@@ -100,6 +106,8 @@ class Summary:
             f" ({self.images} images = {self.images_per_s:.2f} images/s, {self.videos} videos)",
             f"batch: time per stage, summed over workers: {stages}",
         ]
+        if self.interrupted:
+            lines.append("batch: interrupted; rerun the same command to resume")
         if self.repaired_tail_bytes:
             lines.append(f"batch: cut a torn last line ({self.repaired_tail_bytes} bytes) left by an interrupted run")
         return "\n".join(lines)
@@ -107,7 +115,9 @@ class Summary:
 
 class _Listing:
     """Streams new inputs (resolved, deduplicated, not yet recorded); counts what it drops.
-    A listing error (e.g. a manifest without a path column) is kept and re-raised by the run."""
+    An unusable manifest row is queued in ``bad`` (the run writes it as an error record) and
+    the listing goes on. A listing error (e.g. a manifest without a path column) is kept and
+    re-raised by the run. It may run in the pool's feeder thread: ``bad`` is a deque."""
 
     def __init__(self, source: str, done: set[int]) -> None:
         self.source = source
@@ -116,31 +126,52 @@ class _Listing:
         self.skipped = 0
         self.duplicates = 0
         self.listed = 0
+        self.finished = False
+        self.bad: collections.deque[BadEntry] = collections.deque()
         self.error: BaseException | None = None
+
+    def _new(self, h: int) -> bool:
+        self.listed += 1
+        if h in self.done:
+            self.skipped += 1
+        elif h in self.seen:
+            self.duplicates += 1
+        else:
+            self.seen.add(h)
+            return True
+        return False
+
+    def _on_bad(self, entry: BadEntry) -> None:
+        if self._new(key_hash(entry.key)):
+            self.bad.append(entry)
 
     def __iter__(self) -> Iterator[str]:
         try:
-            for path in iter_inputs(self.source):
-                self.listed += 1
+            for path in iter_inputs(self.source, on_bad=self._on_bad):
                 key = input_key(path)
-                h = key_hash(key)
-                if h in self.done:
-                    self.skipped += 1
-                elif h in self.seen:
-                    self.duplicates += 1
-                else:
-                    self.seen.add(h)
+                if self._new(key_hash(key)):
                     yield key
         except Exception as exc:
             self.error = exc
+        finally:
+            self.finished = True
+
+
+def _bad_record(entry: BadEntry) -> str:
+    from hhikit.types import ImageResult, dumps
+
+    return dumps(ImageResult(path=entry.key, error=error_record(InputError(entry.message))))
 
 
 def _count_inputs(source: str, bar: Any) -> None:
     """Background count of the listing, so the progress bar can show an ETA without the
-    run waiting for a full listing first."""
+    run waiting for a full listing first. Never for a pipe or stdin: counting would read
+    the inputs the run is to process (their bar shows an unknown total)."""
+    if source == "-" or is_stream(source):
+        return
     n = 0
     try:
-        for _ in iter_inputs(source):
+        for _ in iter_inputs(source, on_bad=lambda _e: None):
             n += 1
     except Exception:
         return
@@ -205,12 +236,33 @@ def _absolute_paths(spec: WorkerSpec) -> None:
         opts["weights"] = os.path.abspath(opts["weights"])
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C: workers stopped, a summary, resumable."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def run_batch(cfg: BatchConfig) -> Summary:
-    """Run a batch to completion (or until killed: a rerun resumes where it stopped)."""
+    """Run a batch to completion (or until killed: a rerun resumes where it stopped).
+
+    Ctrl-C or SIGTERM stops the workers and returns the summary so far with
+    ``interrupted`` set; an output failure (full disk, read-only, ...) raises ``OutputError``
+    after the workers are stopped, the records written so far being whole."""
     if cfg.engine not in ENGINES:
         raise ConfigError(f"unknown engine {cfg.engine!r}; choose one of {', '.join(ENGINES)}")
     check_fields(cfg)
-    if not os.path.exists(cfg.source):
+    if cfg.source != "-" and not os.path.lexists(cfg.source):
         raise ConfigError(f"{cfg.source}: no such file or folder")
     spec = cfg.spec
     workers = max(0, int(cfg.workers))
@@ -224,24 +276,31 @@ def run_batch(cfg: BatchConfig) -> Summary:
 
     summary = Summary(out=str(cfg.out))
     t0 = time.perf_counter()
-    with ResultWriter(cfg.out, fsync_every=cfg.fsync_every) as writer:
+    with _sigterm_as_interrupt(), ResultWriter(cfg.out, fsync_every=cfg.fsync_every) as writer:
         summary.repaired_tail_bytes = writer.state.torn_bytes
         summary.config = str(record_config(cfg.out, run_config(spec), writer.state.records))
         listing = _Listing(cfg.source, writer.state.done)
         pending_file = None
-        if cfg.engine == "ray":
-            out = Path(cfg.out)
-            for stale in glob.glob(str(out.parent / f".{out.name}.pending.*")):
-                shutil.rmtree(stale, ignore_errors=True)  # we hold the results file's lock: no other run uses them
-            pending_file = str(out.parent / f".{out.name}.pending.{os.getpid()}")
-            n = _write_pending(listing, pending_file)
-            bar = _progress(cfg, listing.listed)
-            bar.update(listing.skipped + listing.duplicates)
-        else:
-            bar = _progress(cfg, None)
-            if cfg.progress:
-                threading.Thread(target=_count_inputs, args=(cfg.source, bar), daemon=True).start()
+        outcomes: Any = iter(())
+        bar = None
         try:
+            if cfg.engine == "ray":
+                out = Path(cfg.out)
+                for stale in glob.glob(str(out.parent / f".{out.name}.pending.*")):
+                    shutil.rmtree(stale, ignore_errors=True)  # we hold the results file's lock: no other run uses them
+                pending_file = str(out.parent / f".{out.name}.pending.{os.getpid()}")
+                try:
+                    n = _write_pending(listing, pending_file)
+                except OSError as exc:
+                    raise OutputError(
+                        f"{pending_file}: cannot write the list of inputs ({output_reason(exc)})"
+                    ) from None
+                bar = _progress(cfg, listing.listed)
+                bar.update(listing.skipped + listing.duplicates)
+            else:
+                bar = _progress(cfg, None)
+                if cfg.progress:
+                    threading.Thread(target=_count_inputs, args=(cfg.source, bar), daemon=True).start()
             if cfg.engine == "ray":
                 from hhikit.batch.ray_engine import run_ray
 
@@ -251,7 +310,15 @@ def run_batch(cfg: BatchConfig) -> Summary:
 
                 outcomes = run_local(spec, listing, workers, chunksize=cfg.chunksize)
             dropped = listing.skipped + listing.duplicates
+
+            def write_bad() -> None:
+                while listing.bad:
+                    writer.write(_bad_record(listing.bad.popleft()))
+                    summary.failed += 1
+                    bar.update(1)
+
             for line, ok, kind, timings in outcomes:
+                write_bad()
                 writer.write(line)
                 if ok:
                     summary.done += 1
@@ -266,12 +333,19 @@ def run_batch(cfg: BatchConfig) -> Summary:
                 now_dropped = listing.skipped + listing.duplicates
                 bar.update(1 + now_dropped - dropped)
                 dropped = now_dropped
+            write_bad()
             bar.update(listing.skipped + listing.duplicates - dropped)
+        except KeyboardInterrupt:
+            summary.interrupted = True
         finally:
-            bar.close()
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()  # stops the workers now, not at interpreter exit
+            if bar is not None:
+                bar.close()
             if pending_file:
                 shutil.rmtree(pending_file, ignore_errors=True)
-    if listing.error is not None:
+    if listing.error is not None and not summary.interrupted:
         err = listing.error
         raise err if isinstance(err, HHIError) else ConfigError(f"{cfg.source}: cannot list inputs ({err})")
     summary.skipped = listing.skipped

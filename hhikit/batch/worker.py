@@ -9,14 +9,13 @@ escapes as an exception: every input gives exactly one record.
 from __future__ import annotations
 
 import importlib
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from hhikit.batch.inputs import SNIFF_BYTES, media_kind
 from hhikit.errors import ConfigError, HHIError, InputError, ModelUnavailable, error_record
+from hhikit.io.safeopen import open_regular
 from hhikit.pipeline import Pipeline, PipelineConfig
 
 # Thread limits live in one place (``hhikit.threads``); these names are kept for one release.
@@ -154,12 +153,7 @@ class Worker:
 
         kind = "image"
         try:
-            st = os.stat(path)
-            if stat.S_ISDIR(st.st_mode):
-                raise InputError(f"{path}: is a directory, not an image or video")
-            if not stat.S_ISREG(st.st_mode):
-                raise InputError(f"{path}: not a regular file")
-            with open(path, "rb") as fh:
+            with open_regular(path, what="image or video") as fh:  # never blocks on a FIFO
                 head = fh.read(SNIFF_BYTES)
             kind = media_kind(path, head)
             return self._video_record(path) if kind == "video" else self._image(path)

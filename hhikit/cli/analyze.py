@@ -48,8 +48,11 @@ def _summary(result: Any) -> str:
 def run_analyze(args: argparse.Namespace) -> int:
     from hhikit.batch.worker import load_plugins
     from hhikit.errors import HHIError
+    from hhikit.io.atomic import atomic_write_text
     from hhikit.io.draw import annotate, save_png
     from hhikit.io.images import read_image
+    from hhikit.io.outputs import OutputNames, utf8_json
+    from hhikit.io.safeopen import shown, shown_lines
     from hhikit.pipeline import Pipeline
     from hhikit.types import dumps
 
@@ -59,22 +62,24 @@ def run_analyze(args: argparse.Namespace) -> int:
     except HHIError as exc:
         return fail(exc)
     failed = 0
+    names = OutputNames()
     for path in args.paths:
         result = pipe.analyze(path)
         failed += result.error is not None
-        if args.json:
-            print(dumps(result), flush=True)
-        else:
-            print(_summary(result), flush=True)
+        # JSON as valid UTF-8 whatever the file name; summaries with control characters escaped
+        print(utf8_json(dumps(result)) if args.json else shown_lines(_summary(result)), flush=True)
         if args.out and result.error is None:
-            args.out.mkdir(parents=True, exist_ok=True)
-            stem = Path(path).stem
-            from hhikit.io.atomic import atomic_write_text
-
-            atomic_write_text(args.out / f"{stem}.json", dumps(result) + "\n")
-            save_png(str(args.out / f"{stem}.png"), annotate(read_image(path), result))
+            stem = names.stem(path)  # same-named inputs of one run get distinct files
+            js, png = args.out / f"{stem}.json", args.out / f"{stem}.png"
+            try:
+                args.out.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(js, utf8_json(dumps(result)) + "\n")
+                save_png(str(png), annotate(read_image(path), result))
+            except OSError as exc:
+                _print_err(f"{args.out}: cannot write results ({exc.strerror or exc})")
+                return 2
             if not args.json:
-                print(f"  wrote {args.out / (stem + '.json')} and {args.out / (stem + '.png')}")
+                print(shown(f"  wrote {js} and {png}"), flush=True)
     if failed and not args.json:
         _print_err(f"{failed} of {len(args.paths)} inputs failed")
     return 1 if failed else 0

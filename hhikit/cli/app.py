@@ -18,7 +18,7 @@ def add_app(sub: Any) -> None:
     p = sub.add_parser("app", help="start the web demo (Streamlit) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit")
+    p.add_argument("--max-upload-mb", type=float, default=25.0, help="upload size limit in MB (1 MB = 1,000,000 bytes)")
     _add_pipeline_options(p)  # the demo runs what `hhi analyze` would, with the same options
     from hhikit.video.pipeline import VideoConfig
 
@@ -27,9 +27,14 @@ def add_app(sub: Any) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    """Run the server in its own process group with a private upload folder; SIGTERM or
+    Ctrl-C ends the whole group and removes the folder (no orphan server, no leftover upload)."""
     import os
+    import shutil
+    import signal
+    import tempfile
 
-    from hhikit.app.server import start_app
+    from hhikit.app.server import start_app, stop_app
     from hhikit.app.settings import APP_CONFIG_ENV, encode
     from hhikit.errors import HHIError
     from hhikit.video.pipeline import VideoConfig
@@ -46,13 +51,24 @@ def run_app(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _print_err(f"warning: binding to {args.host}: the demo is reachable from other machines")
     print(f"hhikit demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    proc = start_app(args.host, args.port, args.max_upload_mb)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    uploads = tempfile.mkdtemp(prefix="hhikit-app-")
+    proc = None
     try:
+        proc = start_app(args.host, args.port, args.max_upload_mb, upload_root=uploads, start_new_session=True)
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal may not cut the clean-up short
+        if proc is not None:
+            stop_app(proc)
+        shutil.rmtree(uploads, ignore_errors=True)
+        signal.signal(signal.SIGTERM, old)
 
 
 def add_report(sub: Any) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_pipeline_options, _pipeline_config, fail
+from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 from hhikit.options import add_options, from_args, given
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from hhikit.batch import BatchConfig, WorkerSpec
     from hhikit.batch import run_batch as batch
     from hhikit.errors import HHIError
+    from hhikit.io.safeopen import shown_lines
     from hhikit.video.pipeline import VideoConfig
 
     try:
@@ -51,7 +52,15 @@ def run_batch(args: argparse.Namespace) -> int:
         summary = batch(cfg)
     except HHIError as exc:
         return fail(exc)
-    print(summary.text(), file=sys.stderr)
+    except OSError as exc:  # anything the runner did not name itself: still one line
+        _print_err(f"{args.out}: {exc.strerror or exc}")
+        return 2
+    print(shown_lines(summary.text()), file=sys.stderr)
     if args.summary_json:
-        print(json.dumps(summary.to_dict()))
+        try:
+            print(json.dumps(summary.to_dict()), flush=True)
+        except BrokenPipeError:
+            pass
+    if summary.interrupted:
+        return 130
     return 1 if summary.failed else 0

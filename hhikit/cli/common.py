@@ -15,20 +15,23 @@ if TYPE_CHECKING:
 
 
 def _print_err(msg: str) -> None:
-    print(f"hhi: {msg}", file=sys.stderr)
+    """One message on stderr; file names in it are shown with control characters escaped."""
+    from hhikit.io.safeopen import shown
+
+    print(f"hhi: {shown(msg)}", file=sys.stderr)
 
 
 # The one table of exit codes, applied by every subcommand (documented in README.md).
 EXIT_OK = 0  # every input gave a result
 EXIT_FAILED = 1  # some inputs failed (each has an error record or message), or a run failed on its data
-EXIT_USAGE = 2  # bad usage or configuration: unknown option or backend, a model not set up
+EXIT_USAGE = 2  # bad usage or configuration: unknown option or backend, a model not set up; results cannot be written
 
 
 def exit_code(exc: BaseException) -> int:
     """The exit code of a command that stops on ``exc``."""
-    from hhikit.errors import ConfigError, ModelUnavailable
+    from hhikit.errors import ConfigError, ModelUnavailable, OutputError
 
-    return EXIT_USAGE if isinstance(exc, ConfigError | ModelUnavailable) else EXIT_FAILED
+    return EXIT_USAGE if isinstance(exc, ConfigError | ModelUnavailable | OutputError) else EXIT_FAILED
 
 
 def fail(exc: BaseException) -> int:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hhikit.cli.common import _group, fail
+from hhikit.eval.options import HOIEvalOptions, WaldoEvalOptions
+from hhikit.options import add_options, from_args
 
 if TYPE_CHECKING:
     pass
@@ -30,9 +33,7 @@ def add_eval(sub: Any) -> None:
     w.add_argument("--bleurt", type=Path, help="local BLEURT checkpoint directory")
     w.add_argument("--nli", type=Path, help="local NLI model directory (transformers sequence classification)")
     w.add_argument("--no-minilm", action="store_true", help="skip the MiniLM sentence similarity")
-    w.add_argument("--verb", choices=["paper", "lenient"], default="paper",
-                   help="verb of a text: paper = second word as it is (case-sensitive look-up, the default); "
-                   "lenient = lower-cased, punctuation stripped")  # fmt: skip
+    add_options(w, WaldoEvalOptions)  # --verb, defined once in hhikit.eval.options
     w.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
     common(w)
     w.set_defaults(func=run_eval_waldo)
@@ -56,19 +57,9 @@ def add_eval(sub: Any) -> None:
     h.add_argument("--predictions", type=Path, help="JSONL, one detection per line: image, box_h, box_o, hoi, score")
     h.add_argument("--gt-as-predictions", type=Path, metavar="OUT", help="write the ground truth as predictions")
     h.add_argument("--interactiveness", action="store_true", help="class-agnostic interactiveness AP instead")
-    h.add_argument("--iou", choices=["inclusive", "continuous"], default="inclusive", help="IoU pixel convention")
-    e = h.add_mutually_exclusive_group()
-    e.add_argument(
-        "--count-empty",
-        dest="count_empty",
-        action="store_const",
-        const=True,
-        default=None,
-        help="detections on 'empty' images are false positives (HICO-DET default, as the official code)",
-    )
-    e.add_argument("--ignore-empty", dest="count_empty", action="store_const", const=False,
-                   help="leave out detections on 'empty' images (HICO-DET: not the official protocol; "
-                   "the --interactiveness default)")  # fmt: skip
+    add_options(h, HOIEvalOptions)  # --iou, --count-empty/--no-count-empty, --train: hhikit.eval.options
+    h.add_argument("--ignore-empty", dest="count_empty", action="store_const", const=False, default=argparse.SUPPRESS,
+                   help="same as --no-count-empty (HICO-DET: not the official protocol)")  # fmt: skip
     common(h)
     h.set_defaults(func=run_eval_hoi)
 
@@ -116,7 +107,8 @@ def run_eval_waldo(args: argparse.Namespace) -> Any:
 
     labels = load_waldo_labels(args.labels)
     preds = load_waldo_predictions(args.predictions)
-    return evaluate_waldo(preds, labels, k=args.k, verb=args.verb, glove=args.glove, bleurt=args.bleurt,
+    o = from_args(WaldoEvalOptions, args)
+    return evaluate_waldo(preds, labels, k=args.k, verb=o.verb, glove=args.glove, bleurt=args.bleurt,
                           nli=args.nli, sentence=not args.no_minilm)  # fmt: skip
 
 
@@ -138,7 +130,8 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
     from hhikit.errors import ConfigError
     from hhikit.eval import hoi
 
-    gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco)
+    o = from_args(HOIEvalOptions, args)
+    gt = hoi.load_hoi_ground_truth(args.hicodet, args.vcoco, o.train)
     if args.gt_as_predictions:
         rows = hoi.gt_as_predictions(hoi.interactive_pairs(gt) if args.interactiveness else gt)
         n = hoi.write_hoi_predictions(rows, args.gt_as_predictions)
@@ -148,11 +141,17 @@ def run_eval_hoi(args: argparse.Namespace) -> Any:
     if not args.predictions:
         raise ConfigError("give --predictions FILE (or --gt-as-predictions OUT)")  # usage: exit 2
     det = hoi.read_hoi_predictions(args.predictions)
-    if args.interactiveness:
-        return hoi.evaluate_interactiveness(gt, det, convention=args.iou, count_empty=bool(args.count_empty))
-    if gt.dataset == "vcoco":
-        return hoi.evaluate_vcoco(gt, det, convention=args.iou)
-    return hoi.evaluate_hicodet(gt, det, convention=args.iou, count_empty=args.count_empty is not False)
+    with warnings.catch_warnings(record=True) as caught:  # one line each on stderr; also in the report
+        warnings.simplefilter("always")
+        if args.interactiveness:
+            rep = hoi.evaluate_interactiveness(gt, det, convention=o.iou, count_empty=bool(o.count_empty))
+        elif gt.dataset == "vcoco":
+            rep = hoi.evaluate_vcoco(gt, det, convention=o.iou)  # type: ignore[arg-type]
+        else:
+            rep = hoi.evaluate_hicodet(gt, det, convention=o.iou, count_empty=o.count_empty is not False)  # type: ignore[arg-type]
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return rep
 
 
 @_eval_guard

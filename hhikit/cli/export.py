@@ -16,62 +16,52 @@ FORMATS = ("coco", "coco-detections", "csv", "hoi", "labelstudio")
 
 
 def _path_options(p: Any) -> None:
-    p.add_argument("--document-root", type=Path, default=None,
-                   help="write image paths relative to this folder (Label Studio: its local-files document root)")  # fmt: skip
-    p.add_argument("--image-root", default=None, metavar="PREFIX",
-                   help="Label Studio: image URL = PREFIX + relative path (e.g. https://host/images/ or s3://bucket/) "
-                        "instead of /data/local-files/?d=")  # fmt: skip
+    from hhikit.io.export.base import ExportOptions
+    from hhikit.options import add_options
+
+    add_options(p, ExportOptions, exclude=[f for f in ExportOptions.__dataclass_fields__ if "root" not in f])
 
 
 def add_export(sub: Any) -> None:
+    from hhikit.io.export.base import ExportOptions
+    from hhikit.options import add_options
+
     p = sub.add_parser("export", help="results (JSON Lines) to COCO, Label Studio, HOI detections or CSV; streamed")
     p.add_argument("results", type=Path, nargs="+",
                    help="results files written by hhi analyze / batch / video (JSON Lines), read in order")  # fmt: skip
     p.add_argument("--to", required=True, metavar="FORMAT",
                    help=f"output format: {', '.join(FORMATS)} (or one a --plugin registers)")  # fmt: skip
+    p.add_argument("--out", required=True, type=Path, help="output file (written atomically)")
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                    help="module imported first: registers extra export formats")  # fmt: skip
-    p.add_argument("--out", required=True, type=Path, help="output file (written atomically)")
-    _path_options(p)
-    p.add_argument("--copy-images", type=Path, default=None, metavar="DIR",
-                   help="copy the images into DIR and reference the copies (default: reference, never copy)")  # fmt: skip
-    p.add_argument("--keypoint-threshold", type=float, default=0.3,
-                   help="a keypoint is visible (COCO v=2, a Label Studio keypoint) at this score or more")  # fmt: skip
-    p.add_argument("--keypoints", action="store_true", help="Label Studio: keypointlabels regions for each person")
-    p.add_argument("--include-suppressed", action="store_true",
-                   help="Label Studio relations and HOI detections: keep pairs that suppression removed")  # fmt: skip
-    p.add_argument("--all-interactions", action="store_true",
-                   help="Label Studio: every interaction of the HHI vocabulary in <Relations> (not only those predicted)")  # fmt: skip
-    p.add_argument("--config", type=Path, default=None, help="Label Studio: labelling config path (OUT.config.xml)")
+    add_options(p, ExportOptions)  # the options are defined once, on ExportOptions
     p.set_defaults(func=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
     import importlib
 
+    from hhikit.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
     from hhikit.errors import HHIError
     from hhikit.io.export import ExportOptions, export
+    from hhikit.options import from_args
 
     for mod in args.plugin:
         try:
             importlib.import_module(mod)
         except ImportError as exc:
             _print_err(f"--plugin {mod}: cannot import ({exc})")
-            return 2
-    options = ExportOptions(document_root=args.document_root, image_root=args.image_root,
-                            copy_images=args.copy_images, keypoint_threshold=args.keypoint_threshold,
-                            include_suppressed=args.include_suppressed, keypoints=args.keypoints,
-                            config=args.config, all_interactions=args.all_interactions)  # fmt: skip
+            return EXIT_USAGE
     try:
+        options = from_args(ExportOptions, args)
         summary = export(args.results, args.to, args.out, options, on_problem=_print_err)
     except HHIError as exc:
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     except OSError as exc:
         _print_err(f"{exc.filename or args.out}: {exc.strerror or exc}")
-        return 2
+        return EXIT_FAILED
     print(summary.text(), file=sys.stderr)
-    return 1 if summary.problems else 0
+    return EXIT_FAILED if summary.problems else EXIT_OK
 
 
 def add_import(sub: Any) -> None:
@@ -87,22 +77,28 @@ def add_import(sub: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from hhikit.cli.common import EXIT_FAILED, EXIT_OK, fail
     from hhikit.errors import HHIError
     from hhikit.io.export import ExportOptions
     from hhikit.io.export.base import AtomicFile
     from hhikit.io.export.coco import read_coco
     from hhikit.io.export.labelstudio_read import read_labelstudio
+    from hhikit.options import from_args
     from hhikit.types import dumps
 
-    options = ExportOptions(document_root=args.document_root, image_root=args.image_root)
     problems: list[str] = []
 
     def problem(msg: str) -> None:
         problems.append(msg)
         _print_err(msg)
 
-    out = AtomicFile(args.out)
     n = 0
+    try:
+        options = from_args(ExportOptions, args)
+        options.check()
+    except HHIError as exc:
+        return fail(exc)
+    out = AtomicFile(args.out)
     try:
         if args.source_format == "coco":
             records: Any = read_coco(args.file, options)
@@ -114,10 +110,9 @@ def run_import(args: argparse.Namespace) -> int:
         out.commit()
     except HHIError as exc:
         out.abort()
-        _print_err(str(exc))
-        return 2
+        return fail(exc)
     except BaseException:
         out.abort()
         raise
     print(f"import: {n} records written to {args.out} ({len(problems)} tasks skipped)", file=sys.stderr)
-    return 1 if problems else 0
+    return EXIT_FAILED if problems else EXIT_OK

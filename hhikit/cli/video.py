@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hhikit.cli.common import _add_plugin_option, _group, fail
+from hhikit.cli.common import _add_plugin_option, _group, _print_err, fail
 from hhikit.options import add_options, from_args
 from hhikit.video.pipeline import VideoConfig
 
@@ -33,6 +33,9 @@ def _video_summary(r: Any) -> str:
         lines.append(f"  warning: {w}")
     for s in r.transcript:
         lines.append(f"  [{s.start:6.1f}-{s.end:6.1f}] {s.text}")
+    if "scene_labels" in r.extra:  # the ICCCI model labels the whole video as one scene
+        scene = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.extra["scene_labels"].items(), key=lambda kv: -kv[1]))
+        lines.append(f"  scene (ICCCI): {', '.join(r.extra['scene_predicted']) or 'nothing above threshold'} [{scene}]")
     for i, c in enumerate(r.clips):
         labs = ", ".join(f"{lab.label} {lab.score:.2f}" for lab in c.labels)
         lines.append(f"  clip {i} [{c.start:.1f}-{c.end:.1f} s, shots {c.shots[0]}-{c.shots[-1]}]: {labs}")
@@ -45,6 +48,8 @@ def _video_summary(r: Any) -> str:
 
 def run_video(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError, error_record
+    from hhikit.io.outputs import OutputNames, utf8_json
+    from hhikit.io.safeopen import shown, shown_lines
     from hhikit.registry import load_plugins
     from hhikit.types import VideoResult, dumps
     from hhikit.video.pipeline import VideoPipeline
@@ -61,6 +66,7 @@ def run_video(args: argparse.Namespace) -> int:
     except HHIError as exc:
         return fail(exc)
     failed = 0
+    names = OutputNames()
     for path in args.paths:
         samples = None
         try:
@@ -69,44 +75,58 @@ def run_video(args: argparse.Namespace) -> int:
         except Exception as exc:  # one error policy; the video is never run a second time
             result = VideoResult(path=str(path), error=error_record(exc, path))
         failed += result.error is not None
-        print(dumps(result) if args.json else _video_summary(result), flush=True)
+        # JSON as valid UTF-8 whatever the file name; summaries with control characters escaped
+        print(utf8_json(dumps(result)) if args.json else shown_lines(_video_summary(result)), flush=True)
         if args.out:
             from hhikit.video.writers import write_outputs
 
-            written = write_outputs(result, args.out, samples)
+            try:  # same-named inputs of one run get distinct files
+                written = write_outputs(result, args.out, samples, stem=names.stem(path))
+            except OSError as exc:
+                _print_err(f"{args.out}: cannot write results ({exc.strerror or exc})")
+                return 2
             if not args.json:
-                print("  wrote " + ", ".join(str(p) for p in written))
+                print(shown("  wrote " + ", ".join(str(p) for p in written)), flush=True)
     return 1 if failed else 0
 
 
 def add_train_video(sub: Any) -> None:
+    from hhikit.train.video import ICCCITrainConfig
+
     p = _group(sub, "train", "train models").add_parser(
-        "video", help="train the video fusion classifier on a clips manifest"
+        "video", help="train a video classifier: the ICCCI paper's model (--model iccci) or hhikit's own"
     )
-    p.add_argument("--manifest", required=True, type=Path, help="CSV with columns clip,labels (labels split by ;)")
-    p.add_argument("--out", type=Path, default=Path("runs/video"), help="checkpoint folder (last.pt, history.json)")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=3e-5)
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--no-resume", action="store_true", help="start over even if out/last.pt exists")
-    p.add_argument("--no-visual", action="store_true", help="skip people detection when extracting features")
+    p.add_argument("--model", choices=["hhikit", "iccci"], default="hhikit",
+                   help="iccci: the paper's MultimodalLSTM on BERT/AST/ViViT scene sequences; hhikit: the project's own")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("runs/video"), help="checkpoint folder (last.pt, card.json)")
+    add_options(p, ICCCITrainConfig)  # defined once there; the hhikit model reads the shared ones
+    p.add_argument("--no-visual", action="store_true", help="hhikit: skip people detection when extracting features")
     p.set_defaults(func=run_train_video)
 
 
 def run_train_video(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError
-    from hhikit.video.classifier import train_video
-    from hhikit.video.pipeline import VideoConfig, VideoPipeline
+    from hhikit.options import given
+    from hhikit.train.video import ICCCITrainConfig
 
     try:
-        pipe = VideoPipeline(VideoConfig(visual=not args.no_visual))
-        res = train_video(args.manifest, args.out, pipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                          hidden=args.hidden, resume=not args.no_resume)  # fmt: skip
+        if args.model == "iccci":
+            from hhikit.train.video import train_iccci
+
+            res = train_iccci(args.out, from_args(ICCCITrainConfig, args))
+        else:
+            v = given(args, ICCCITrainConfig)
+            if not v.get("manifest"):
+                _print_err("hhi train video --model hhikit needs --manifest")
+                return 2
+            from hhikit.train.video import train_video
+            from hhikit.video.pipeline import VideoConfig, VideoPipeline
+
+            pipe = VideoPipeline(VideoConfig(visual=not args.no_visual))
+            res = train_video(v["manifest"], args.out, pipe, epochs=v.get("epochs", 20), batch_size=v.get("batch_size", 8),
+                              lr=v.get("lr", 3e-5), hidden=v.get("hidden_dim", 64), resume=v.get("resume", True))  # fmt: skip
     except HHIError as exc:
         return fail(exc)
-    print(
-        f"checkpoint {res['checkpoint']}; loss "
-        + " -> ".join(f"{v:.4f}" for v in res["history"][:1] + res["history"][-1:])
-    )
+    loss = res["history"]["loss"] if isinstance(res["history"], dict) else res["history"]
+    print(f"checkpoint {res['checkpoint']}; loss " + " -> ".join(f"{v:.4f}" for v in loss[:1] + loss[-1:]))
     return 0

@@ -119,10 +119,12 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _scores_of(d: dict[str, Any], path: Path) -> list[tuple[str, dict[str, float]]]:
     """(id, {label: score}) entries of one line: ``{"id", "scores": {...}}``, ``{"id",
     "labels": [...]}`` (score 1 each) or an hhikit video record (one entry per clip,
-    id ``<stem>#<clip index>``)."""
+    id ``<stem>#<clip index>``, and for a video labelled by the ICCCI model one entry of the
+    whole scene, id ``<stem>``)."""
     if "clips" in d and "path" in d:
         stem = Path(str(d["path"])).stem
-        return [
+        scene = [(stem, {str(k): float(v) for k, v in d["scene_labels"].items()})] if "scene_labels" in d else []
+        return scene + [
             (f"{stem}#{i}", {str(lab["label"]): float(lab.get("score", 1.0)) for lab in c.get("labels", [])})
             for i, c in enumerate(d["clips"])
         ]

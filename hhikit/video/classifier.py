@@ -1,21 +1,16 @@
-"""The ICCCI fusion classifier and its training loop.
+"""hhikit's own fusion classifier (``--model hhikit``; the paper's model is
+``hhikit.video.iccci_model``).
 
 One BiLSTM per modality (transcript segment embeddings, audio frames, visual frames),
-cross-attention between the modalities, mean pooling, an MLP and a sigmoid over
-``LABELS``. Trained with BCE whose ``pos_weight`` is negatives/positives per label, AdamW
-(lr 3e-5), decision threshold 0.6. ``train_video`` reads a manifest ``clip,labels``
-(labels separated by ``;``; a clip is a video file), caches each clip's features, writes a
-checkpoint every epoch and resumes from it.
+cross-attention between the modalities, masked mean pooling, an MLP and a sigmoid over
+``LABELS``. Its training loop lives in ``hhikit.train.video`` (``train_video``,
+``read_manifest``, ``clip_features`` and ``pos_weight`` are still importable from here).
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
-import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hhikit.errors import ConfigError, InputError, ModelUnavailable
+from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.types import ClipLabel
 from hhikit.video.audio import AUDIO_DIM
 from hhikit.video.labels import LABELS, ClipEvidence
@@ -181,127 +176,12 @@ def predict_labels(
     return out
 
 
-# ---------------------------------------------------------------- training
+_MOVED = ("read_manifest", "clip_features", "pos_weight", "train_video")
 
 
-def read_manifest(path: str | Path, labels: Sequence[str] = LABELS) -> list[tuple[str, np.ndarray]]:
-    """``clip,labels`` rows -> ``(video path, multi-hot)``; clip paths are relative to the manifest."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such manifest")
-    rows = []
-    with open(p, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "clip" not in reader.fieldnames or "labels" not in reader.fieldnames:
-            raise InputError(f"{p}: a manifest needs the columns clip,labels")
-        for i, r in enumerate(reader, 2):
-            y = np.zeros(len(labels), np.float32)
-            for lab in (r["labels"] or "").split(";"):
-                lab = lab.strip()
-                if not lab:
-                    continue
-                if lab not in labels:
-                    raise InputError(f"{p}:{i}: unknown label {lab!r}; labels are {', '.join(labels)}")
-                y[labels.index(lab)] = 1.0
-            clip = Path(r["clip"])
-            rows.append((str(clip if clip.is_absolute() else (p.parent / clip)), y))
-    if not rows:
-        raise InputError(f"{p}: the manifest has no rows")
-    return rows
+def __getattr__(name: str) -> Any:  # the training loop moved to hhikit.train.video; old imports keep working
+    if name in _MOVED:
+        from hhikit.train import video
 
-
-def clip_features(path: str, pipeline: Any, cache: Path | None = None) -> dict[str, np.ndarray]:
-    """Feature sequences of one whole video file as one clip (cached by path, size and mtime)."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        raise InputError(f"{path}: no such file") from None
-    key = hashlib.sha1(f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    f = cache / f"{key}.npz" if cache else None
-    if f is not None and f.exists():
-        with np.load(f) as z:
-            return {m: z[m] for m in MODALITIES}
-    ev = pipeline.clip_evidence(path)
-    arrs = evidence_arrays(ev)
-    if f is not None:
-        f.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **arrs)
-        from hhikit.io.atomic import atomic_write_bytes
-
-        atomic_write_bytes(f, buf.getvalue())
-    return arrs
-
-
-def pos_weight(y: np.ndarray) -> torch.Tensor:
-    """negatives / positives per label (1 where a label has no positive)."""
-    pos = y.sum(0)
-    neg = len(y) - pos
-    return torch.tensor(np.where(pos > 0, neg / np.maximum(pos, 1), 1.0), dtype=torch.float32)
-
-
-def train_video(
-    manifest: str | Path,
-    out: str | Path,
-    pipeline: Any = None,
-    epochs: int = 20,
-    batch_size: int = 8,
-    lr: float = 3e-5,
-    hidden: int = 64,
-    seed: int = 0,
-    resume: bool = True,
-    log: Callable[[str], None] = print,
-) -> dict[str, Any]:
-    """Train the fusion classifier; ``out/last.pt`` is written each epoch and resumed from.
-    Returns ``{"history": [loss per epoch], "checkpoint": path, "skipped": [...]}``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = read_manifest(manifest)
-    if pipeline is None:
-        from hhikit.video.pipeline import VideoPipeline
-
-        pipeline = VideoPipeline()
-    items, ys, skipped = [], [], []
-    for path, y in rows:
-        try:
-            items.append(clip_features(path, pipeline, out / "features"))
-            ys.append(y)
-        except InputError as exc:  # a bad clip is reported and skipped; training goes on
-            skipped.append(str(exc))
-            log(f"skipped: {exc}")
-    if not items:
-        raise InputError(f"{manifest}: no usable clip")
-    y = np.stack(ys)
-    torch.manual_seed(seed)
-    model = FusionClassifier(FusionConfig(hidden=hidden))
-    optim = torch.optim.AdamW(model.parameters(), lr=lr)
-    ck_path = out / "last.pt"
-    history: list[float] = []
-    start = 0
-    if resume and ck_path.exists():
-        ck = torch.load(ck_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(ck["model"])
-        if ck.get("optim"):
-            optim.load_state_dict(ck["optim"])
-        start, history = int(ck["epoch"]), list(ck.get("history", []))
-        log(f"resumed from {ck_path} at epoch {start}")
-    loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight(y))
-    gen = torch.Generator().manual_seed(seed)
-    for epoch in range(start, epochs):
-        t0 = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(items), generator=gen).tolist()
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = order[i : i + batch_size]
-            batch = collate([items[j] for j in idx])
-            loss = loss_fn(model(batch), torch.from_numpy(y[idx]))
-            optim.zero_grad()
-            loss.backward()
-            optim.step()
-            total += float(loss.detach()) * len(idx)
-        history.append(total / len(items))
-        save_checkpoint(ck_path, model, optim, epoch + 1, history)
-        log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f} ({time.perf_counter() - t0:.2f} s)")
-    (out / "history.json").write_text(json.dumps({"loss": history, "labels": list(LABELS)}) + "\n")
-    return {"history": history, "checkpoint": str(ck_path), "skipped": skipped}
+        return getattr(video, name)
+    raise AttributeError(name)

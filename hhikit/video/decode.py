@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.io.safeopen import check_regular
 
 AUDIO_RATE = 16_000
 
@@ -39,11 +40,8 @@ def _open(path: str | Path):
     import av
 
     p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a video")
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.stat().st_size == 0:
+    # a regular file only: a FIFO would block the demuxer, a device would be read forever
+    if check_regular(p, what="video") == 0:
         raise InputError(f"{p}: empty file (0 bytes)")
     try:
         return av.open(str(p), metadata_errors="ignore")

@@ -48,8 +48,11 @@ class VideoConfig:
         None, flag="--whisper-dir", help="a local CTranslate2 Whisper folder (default: whisper-tiny.en)"
     )
     beam_size: int = opt(1, bounds=(1, None), help="beam size of speech recognition")
-    weights: str | None = opt(None, help="a fusion classifier checkpoint from `hhi train video`")
+    weights: str | None = opt(None, help="a trained checkpoint from `hhi train video` (hhikit or ICCCI model)")
     threshold: float = opt(0.6, bounds=(0.0, 1.0), help="classifier decision threshold")
+    bert_dir: str | None = opt(None, help="ICCCI runs: the BERT folder, when not where the run says")
+    ast_dir: str | None = opt(None, help="ICCCI runs: the AST folder, when not where the run says")
+    vivit_dir: str | None = opt(None, help="ICCCI runs: the pretrained ViViT folder, when not where the run says")
     min_score: float = opt(0.4, bounds=(0.0, 1.0), help="zero-shot labeller: lowest label score kept")
     parallel: bool = opt(True, help="audio and speech in a thread beside the video pass")
 
@@ -109,10 +112,17 @@ class VideoPipeline:
         self.unavailable.update(optional_models())
         self.labeller = ZeroShotLabeller(min_score=c.min_score)
         self.classifier = None
+        self.iccci = None
         if c.weights:
-            from hhikit.video.classifier import load_checkpoint
+            from hhikit.video.iccci import ICCCIRun, is_iccci, read_checkpoint
 
-            self.classifier = load_checkpoint(c.weights)
+            if is_iccci(read_checkpoint(c.weights)):
+                self.iccci = ICCCIRun(c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold)
+                _ = self.iccci.extractors  # load BERT, AST and ViViT now: a missing folder stops here
+            else:
+                from hhikit.video.classifier import load_checkpoint
+
+                self.classifier = load_checkpoint(c.weights)
 
     # ---------------------------------------------------------------- passes
 
@@ -239,14 +249,23 @@ class VideoPipeline:
         evidence = [self._evidence(clip, shots, transcript, frames, samples, info.has_audio) for clip in clips]
         timings["features"] = time.perf_counter() - a
         a = time.perf_counter()
-        self._label(clips, evidence)
+        scene = None
+        if self.iccci is not None:  # the paper's model: the video is one scene of clips
+            scene = self.iccci.label_video(path, clips, shots, transcript, info.has_audio)
+        else:
+            self._label(clips, evidence)
         timings["labels"] = time.perf_counter() - a
         timings["total"] = time.perf_counter() - t0
         result = VideoResult(
             path=path, duration=duration, fps=info.fps, shots=shots, clips=clips, transcript=transcript, timings=timings,
         )  # fmt: skip
         result.extra["width"], result.extra["height"] = info.width, info.height
-        result.extra["labeller"] = "fusion-classifier" if self.classifier is not None else "zero-shot"
+        result.extra["labeller"] = (
+            "iccci" if scene is not None else "fusion-classifier" if self.classifier is not None else "zero-shot"
+        )
+        if scene is not None:
+            result.extra["scene_labels"] = {k: round(v, 6) for k, v in scene.items()}
+            result.extra["scene_predicted"] = [k for k, v in scene.items() if v > self.iccci.threshold]
         if warnings:
             result.extra["warnings"] = warnings
         if self.unavailable:

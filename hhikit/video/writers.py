@@ -109,16 +109,20 @@ def contact_sheet(result: VideoResult, samples: list | None = None, tile_width: 
     return sheet
 
 
-def write_outputs(result: VideoResult, out: str | Path, samples: list | None = None) -> list[Path]:
+def write_outputs(
+    result: VideoResult, out: str | Path, samples: list | None = None, stem: str | None = None
+) -> list[Path]:
     """``<stem>.json``, ``<stem>.srt``, ``<stem>.vtt`` (transcript), ``<stem>.interactions.vtt``
-    and ``<stem>.png`` (contact sheet) in ``out``. Returns the paths written."""
+    and ``<stem>.png`` (contact sheet) in ``out``; ``stem`` defaults to the input's (see
+    ``hhikit.io.outputs.OutputNames`` for distinct stems of same-named inputs). Returns the paths written."""
+    from hhikit.io.outputs import utf8_json
     from hhikit.types import dumps
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = Path(result.path).stem
+    stem = stem or Path(result.path).stem
     paths = [out / f"{stem}.json"]
-    atomic_write_text(paths[0], dumps(result) + "\n")
+    atomic_write_text(paths[0], utf8_json(dumps(result)) + "\n")
     if result.error is not None:
         return paths
     for name, text in ((f"{stem}.srt", to_srt(result.transcript)), (f"{stem}.vtt", transcript_vtt(result)),

@@ -130,11 +130,57 @@ def test_non_image_upload_shows_clear_message(browser, app_url, tmp_path):
 
 def test_oversized_upload_shows_clear_message(browser, app_url, tmp_path):
     big = tmp_path / "big.png"
-    # over the app's 3 MB limit, under Streamlit's own guard (4 MB): the app's message shows
+    # over the 3 MB limit (3,000,000 bytes, the one number the page, Streamlit and the app use)
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (1100, 1100, 3), dtype=np.uint8)).save(big)
-    assert 3 * 1024 * 1024 < big.stat().st_size < 4 * 1024 * 1024
+    assert 3_000_000 < big.stat().st_size < 4_000_000
     page = _upload(browser, app_url, big)
-    page.get_by_text("upload limit").wait_for(timeout=60_000)
+    page.get_by_text("at most 3 MB").wait_for(timeout=60_000)
+    page.get_by_text("3.0MB or smaller").wait_for(timeout=60_000)
+    page.close()
+
+
+def test_a_file_name_is_shown_as_text_and_the_browser_fetches_nothing(browser, app_url):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Pixel(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Pixel)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    name = f"![t](http://127.0.0.1:{srv.server_port}/pixel.png)"
+    page = browser.new_page()
+    page.goto(app_url)
+    page.locator('input[type="file"]').wait_for(state="attached", timeout=60_000)
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": "image/jpeg", "buffer": b"<html>not a photo</html>"}]
+    )
+    page.get_by_text("not an image or a video").wait_for(timeout=60_000)
+    body = page.locator("[data-testid='stAlert']").inner_text()
+    assert name in body and "hhikit-upload" not in body, body  # the user's name, as typed
+    time.sleep(1)
+    srv.shutdown()
+    assert hits == [], hits
+    page.close()
+
+
+def test_an_error_names_the_users_file_not_the_server_copy(browser, app_url, tmp_path):
+    bad = tmp_path / "my holiday.jpg"
+    data = Image.new("RGB", (64, 64))
+    data.save(bad, "JPEG")
+    bad.write_bytes(bad.read_bytes()[:200])  # a truncated JPEG: decoding fails
+    page = _upload(browser, app_url, bad)
+    page.get_by_text("truncated").wait_for(timeout=120_000)
+    body = page.locator("[data-testid='stAlert']").inner_text()
+    assert "my holiday.jpg" in body and "/tmp" not in body and "hhikit-upload" not in body, body
     page.close()
 
 

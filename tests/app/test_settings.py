@@ -14,6 +14,9 @@ class _Proc:
     def wait(self):
         return 0
 
+    def poll(self):  # ended: `hhi app` has no server group left to stop
+        return 0
+
 
 def test_hhi_app_options_reach_the_app(monkeypatch):
     import hhikit.app.server

@@ -66,6 +66,7 @@ def test_unknown_video_options_are_refused_not_guessed():
 
 class _Done:
     failed = 0
+    interrupted = False
 
     def text(self):
         return "done"

@@ -322,7 +322,7 @@ def test_cli_hoi_json_gt_as_predictions(tmp_path):
     items = (tmp_path / "rep" / "items.jsonl").read_text().splitlines()
     assert len(items) == 600 and math.isclose(json.loads(items[0])["ap"], 1.0)
     bad = subprocess.run([*run, "--predictions", str(tmp_path / "none.jsonl")], env=env, capture_output=True, text=True)
-    assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "not found" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_no_detections_give_ap_0(tmp_path):

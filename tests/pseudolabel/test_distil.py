@@ -100,7 +100,7 @@ def test_missing_student_is_refused_at_once_with_the_setup_command(tmp_path, mon
         load_student()
     rc = main(["pseudolabel", "--captions", str(caps), "--out", str(tmp_path / "o.jsonl"), "--method", "student"])
     err = capsys.readouterr().err
-    assert rc == 1 and "hhi models setup pseudolabel-student" in err and "training" not in err
+    assert rc == 2 and "hhi models setup pseudolabel-student" in err and "training" not in err
     assert not (tmp_path / "o.jsonl").exists()
     with pytest.raises(ModelUnavailable, match="not a student summariser directory"):
         load_student(tmp_path)

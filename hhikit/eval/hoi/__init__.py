@@ -16,6 +16,7 @@ from hhikit.eval.hoi.data import (
     load_hicodet,
     load_hoi_ground_truth,
     load_vcoco,
+    rare_split,
     read_hoi_predictions,
     write_hoi_predictions,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "match_detections",
     "per_class_ap",
     "rank_order",
+    "rare_split",
     "read_hoi_predictions",
     "write_hoi_predictions",
 ]

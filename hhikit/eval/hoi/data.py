@@ -287,7 +287,33 @@ def prepare_detections(gt: HOIGroundTruth, det: HOIDetections, count_empty: bool
     return Prepared(det_img, keep, int((~known).sum()), int(on_empty.sum()), unknown[:5])
 
 
-def load_hoi_ground_truth(hicodet: str | Path | None = None, vcoco: str | Path | None = None) -> HOIGroundTruth:
+def rare_split(train: str | Path, n_classes: int) -> tuple[list[int], list[int]]:
+    """Rare / non-rare classes from a HICO-DET *training* annotation file of the same layout:
+    fewer than 10 training instances is rare (ho-rcnn ``eval_one.m``: ``num_inst < 10``)."""
+    d = _read_json(train)
+    if "annotation" not in d:
+        raise InputError(f"{train}: not a HICO-DET annotation file (needs key 'annotation')")
+    counts = np.zeros(n_classes, dtype=np.int64)
+    for a in d["annotation"]:
+        h = np.asarray(a.get("hoi", []), dtype=np.int64)
+        if h.size and (h.min() < 0 or h.max() >= n_classes):
+            raise InputError(f"{train}: class index out of 0..{n_classes - 1}")
+        counts += np.bincount(h, minlength=n_classes)
+    return np.flatnonzero(counts < 10).tolist(), np.flatnonzero(counts >= 10).tolist()
+
+
+def load_hoi_ground_truth(
+    hicodet: str | Path | None = None, vcoco: str | Path | None = None, train: str | Path | None = None
+) -> HOIGroundTruth:
+    """The annotation file given; ``train`` (HICO-DET) recomputes the rare split from a
+    training file, for annotation files without ``rare`` / ``non_rare`` lists."""
     if (hicodet is None) == (vcoco is None):
         raise InputError("give exactly one annotation file: --hicodet FILE or --vcoco FILE")
-    return load_hicodet(hicodet) if hicodet is not None else load_vcoco(vcoco)  # type: ignore[arg-type]
+    if hicodet is None:
+        if train is not None:
+            raise InputError("--train (the rare split) applies to HICO-DET only")
+        return load_vcoco(vcoco)  # type: ignore[arg-type]
+    gt = load_hicodet(hicodet)
+    if train is not None:
+        gt.rare, gt.non_rare = rare_split(train, gt.n_classes)
+    return gt

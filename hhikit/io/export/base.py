@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
+from urllib.parse import quote, unquote
 
 from hhikit.errors import ConfigError, InputError
+from hhikit.options import opt
 from hhikit.registry import Registry
 from hhikit.types import ImageResult, Record, VideoResult
 
@@ -26,31 +28,37 @@ COCO17_NAMES: tuple[str, ...] = (
 
 @dataclass
 class ExportOptions:
-    """Options every writer understands (each uses the ones that apply to its format).
+    """Options every writer understands (each uses the ones that apply to its format); the
+    single source of ``hhi export``'s options."""
 
-    ``document_root``: image paths are written relative to it (COCO ``file_name``, Label
-    Studio ``?d=``); ``image_root``: a URL prefix put before that relative path instead of
-    Label Studio's local-files prefix; ``copy_images``: copy each image into this folder and
-    reference the copy; ``keypoint_threshold``: a keypoint is visible (COCO ``v=2``, a Label
-    Studio keypoint) when its score is at least this; ``include_suppressed``: also export
-    pairs and HOI triplets that non-interaction suppression removed; ``keypoints``: Label
-    Studio keypoint regions; ``config``: where the Label Studio labelling config goes;
-    ``all_interactions``: list every interaction of the HHI vocabulary in the config's
-    ``<Relations>``, so a reviewer can pick any, not only those predicted."""
+    document_root: Path | None = opt(None, metavar="DIR", help="write image paths relative to this folder "
+                                     "(Label Studio: its local-files document root)")  # fmt: skip
+    image_root: str | None = opt(None, metavar="PREFIX", help="Label Studio: image URL = PREFIX + relative path "
+                                 "(e.g. https://host/images/ or s3://bucket/) instead of /data/local-files/?d=")  # fmt: skip
+    copy_images: Path | None = opt(None, metavar="DIR", help="copy the images into DIR and reference the copies "
+                                   "(default: reference, never copy)")  # fmt: skip
+    keypoint_threshold: float = opt(0.3, bounds=(0.0, 1.0), metavar="T",
+                                    help="a keypoint is visible (COCO v=2, a Label Studio keypoint) at this score or more")  # fmt: skip
+    include_suppressed: bool = opt(False, help="Label Studio relations and HOI detections: keep pairs and "
+                                   "triplets that non-interaction suppression removed")  # fmt: skip
+    keypoints: bool = opt(False, help="Label Studio: keypointlabels regions for each person")
+    config: Path | None = opt(None, metavar="PATH", help="Label Studio: labelling config path (default OUT.config.xml)")
+    all_interactions: bool = opt(False, help="Label Studio: every interaction of the HHI vocabulary in <Relations>, "
+                                 "so a reviewer can pick any, not only those predicted")  # fmt: skip
+    hoi_relations: bool = opt(False, help="Label Studio: also a person -> object relation per HOI triplet "
+                              "(labelled 'verb object')")  # fmt: skip
 
-    document_root: Path | None = None
-    image_root: str | None = None
-    copy_images: Path | None = None
-    keypoint_threshold: float = 0.3
-    include_suppressed: bool = False
-    keypoints: bool = False
-    config: Path | None = None
-    all_interactions: bool = False
+    def __post_init__(self) -> None:
+        for name in ("document_root", "copy_images", "config"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                setattr(self, name, Path(value))
 
     def check(self) -> None:
-        if not 0.0 <= self.keypoint_threshold <= 1.0:
-            raise ConfigError(f"keypoint threshold must be in [0, 1], got {self.keypoint_threshold}")
-        if self.document_root is not None and not Path(self.document_root).is_dir():
+        from hhikit.options import check_fields
+
+        check_fields(self)
+        if self.document_root is not None and not self.document_root.is_dir():
             raise ConfigError(f"{self.document_root}: document root is not a folder")
 
 
@@ -167,9 +175,12 @@ class ImageRefs:
         return p.as_posix()
 
     def url(self, path: str) -> str:
-        """A Label Studio URL: ``IMAGE_ROOT + relative path``, else a local-files URL."""
+        """A Label Studio URL: ``IMAGE_ROOT + relative path`` (as it is), else the local-files
+        URL with the path percent-encoded."""
         rel = self.local(path).lstrip("/")
-        return (self.options.image_root if self.options.image_root is not None else LOCAL_FILES) + rel
+        if self.options.image_root is not None:
+            return self.options.image_root + rel
+        return LOCAL_FILES + quote(rel, safe="/")  # a query value: '&', '#', '%', spaces escaped
 
     def _copy(self, p: Path) -> Path:
         key = os.path.abspath(p)
@@ -203,6 +214,7 @@ def image_root_to_path(url: str, options: ExportOptions) -> str:
     for prefix in prefixes:
         if url.startswith(prefix):
             rel = url[len(prefix) :].lstrip("/")
+            rel = unquote(rel) if prefix == LOCAL_FILES else rel
             root = options.document_root
             return (Path(root) / rel).as_posix() if root is not None else "/" + rel
     return url

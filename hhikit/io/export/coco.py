@@ -125,8 +125,8 @@ class _CocoBase:
             self.ann_id += 1
             bbox = _xywh(p.box)
             a: dict[str, Any] = {"id": self.ann_id, "image_id": image_id, "category_id": 1, "bbox": bbox,
-                                 "area": _r(bbox[2] * bbox[3]), "iscrowd": 0, "score": _r(p.score),
-                                 "hhi_person_id": int(p.id)}  # fmt: skip
+                                 "area": _r(bbox[2] * bbox[3]), "iscrowd": 0, "segmentation": [],
+                                 "score": _r(p.score), "hhi_person_id": int(p.id)}  # fmt: skip
             kp = coco_keypoints(p, self.options.keypoint_threshold)
             a["keypoints"], a["num_keypoints"] = (kp[0], kp[1]) if kp else ([0] * 51, 0)
             if kp:
@@ -138,8 +138,8 @@ class _CocoBase:
             self.ann_id += 1
             bbox = _xywh(o.box)
             anns.append({"id": self.ann_id, "image_id": image_id, "category_id": self.categories.id(o.label),
-                         "bbox": bbox, "area": _r(bbox[2] * bbox[3]), "iscrowd": 0, "score": _r(o.score),
-                         "hhi_object_index": i})  # fmt: skip
+                         "bbox": bbox, "area": _r(bbox[2] * bbox[3]), "iscrowd": 0, "segmentation": [],
+                         "score": _r(o.score), "hhi_object_index": i})  # fmt: skip
             object_ann.append(self.ann_id)
         return anns, person_ann, object_ann
 
@@ -341,10 +341,11 @@ def _from_coco(d: dict[str, Any], options: ExportOptions) -> list[ImageResult]:
         else:
             oid = rel.get("object_id")
             r.extra.setdefault("hois", []).append({
-                "person": subj, "object": None if oid is None else object_of[int(oid)][1], "hoi": rel.get("hoi"),
-                "label": rel.get("label", ""),
+                # -1 for "none" (no role object, no class), as the record's HOI triplets spell it
+                "person": subj, "object": -1 if oid is None else object_of[int(oid)][1],
+                "hoi": -1 if rel.get("hoi") is None else int(rel["hoi"]), "label": rel.get("label", ""),
                 "verb": rel.get("verb", ""), "object_name": rel.get("object_name", ""),
-                "score": float(rel.get("score", 0.0)), "interactiveness": rel.get("interactiveness"),
+                "score": float(rel.get("score", 0.0)), "interactiveness": float(rel.get("interactiveness") or 0.0),
                 "suppressed": bool(rel.get("suppressed", False)), "cues": list(rel.get("cues", [])),
             })  # fmt: skip
     for r in records.values():

@@ -1,7 +1,7 @@
 """Label Studio native JSON: one task per image with ``predictions`` (``rectanglelabels``
 for people and objects, optional ``keypointlabels`` tied to their person by ``parentID``,
 ``relation`` items between the two people of each non-suppressed pair labelled with the
-interaction text), one task per video with its clip labels as ``timelinelabels`` segments,
+interaction text, and on request person -> object relations for HOI triplets), one task per video with its clip labels as ``timelinelabels`` segments,
 and the matching labelling config (XML with ``<Relations>``). Only the native JSON keeps
 relations (Label Studio's JSON-MIN and CSV exports drop them), so that is what is read back."""
 
@@ -18,6 +18,7 @@ from hhikit.io.export.base import (
     ExportOptions,
     ImageRefs,
     NotSupported,
+    record_hois,
     register_writer,
 )
 from hhikit.types import ImageResult, Record, VideoResult
@@ -74,6 +75,15 @@ def image_task(r: ImageResult, refs: ImageRefs, options: ExportOptions) -> dict[
         labels = [q.interactions[0].text] if q.interactions else []
         result.append({"type": "relation", "from_id": f"p{q.a}", "to_id": f"p{q.b}", "direction": "right",
                        "labels": labels})  # fmt: skip
+    if options.hoi_relations:
+        for t in record_hois(r):
+            if (t.suppressed and not options.include_suppressed) or t.object is None:
+                continue
+            if t.person not in ids or t.object >= len(r.objects):
+                raise NotSupported(f"{r.path}: an HOI triplet names a person or object the record does not have")
+            label = t.label or f"{t.verb} {t.object_name}".strip()
+            result.append({"type": "relation", "from_id": f"p{t.person}", "to_id": f"o{t.object}",
+                           "direction": "right", "labels": [label]})  # fmt: skip
     score = max((q.interactiveness for q in live), default=0.0)
     return {"data": {"image": refs.url(r.path), "hhi_path": r.path},
             "predictions": [{"model_version": MODEL_VERSION, "score": round(float(score), 4), "result": result}]}  # fmt: skip

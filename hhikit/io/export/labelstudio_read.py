@@ -129,6 +129,7 @@ def _task_record(task: dict[str, Any], source: str, options: ExportOptions) -> R
         w, h = int(item.get("original_width", w) or w), int(item.get("original_height", h) or h)
     r = ImageResult(path=str(path), width=w, height=h)
     people: dict[str, Person] = {}
+    objects: dict[str, int] = {}
     used = {int(m.group(1)) for item in result if (m := _OWN_ID.match(str(item.get("id", ""))))}
     next_id = 0
     keypoints: list[dict[str, Any]] = []
@@ -156,6 +157,7 @@ def _task_record(task: dict[str, Any], source: str, options: ExportOptions) -> R
                 used.add(pid)
             people[str(item.get("id"))] = Person(id=pid, box=box, score=score)
         else:
+            objects[str(item.get("id"))] = len(r.objects)
             r.objects.append(DetectedObject(label, box, score))
     for item in keypoints:
         label = (item["value"].get("keypointlabels") or [""])[0]
@@ -172,8 +174,16 @@ def _task_record(task: dict[str, Any], source: str, options: ExportOptions) -> R
         if item.get("type") != "relation":
             continue
         a, b = people.get(str(item.get("from_id"))), people.get(str(item.get("to_id")))
+        obj = objects.get(str(item.get("to_id")))
+        if a is not None and obj is not None:  # person -> object: an HOI triplet (its class id is unknown)
+            for lab in item.get("labels") or []:
+                r.extra.setdefault("hois", []).append({
+                    "person": a.id, "object": obj, "hoi": -1, "label": str(lab), "verb": str(lab).split(" ")[0],
+                    "object_name": r.objects[obj].label, "score": 1.0, "interactiveness": 1.0, "suppressed": False,
+                    "cues": ["label studio"]})  # fmt: skip
+            continue
         if a is None or b is None or a.id == b.id:
-            continue  # a relation to an object is not a person-person pair
+            continue
         key = (min(a.id, b.id), max(a.id, b.id))
         pair = pairs.setdefault(key, Pair(a=key[0], b=key[1], interactiveness=1.0))
         for lab in item.get("labels") or []:

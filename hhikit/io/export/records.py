@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from hhikit.errors import InputError
 from hhikit.types import SCHEMA, Record, from_dict
 
 Problem = Callable[[str], None]
+MAX_LINE = 64 << 20  # a record of thousands of people is under 1 MB; a longer line is no record
 
 
 def _raise(msg: str) -> None:
@@ -34,10 +36,13 @@ def iter_results(path: str | Path, on_problem: Problem | None = None) -> Iterato
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
+        for n, raw in enumerate(_lines(fh), 1):
+            if raw is None:
+                problem, record = f"a line over {MAX_LINE:,} bytes (not a record)", None
+            elif not raw.strip():
                 continue
-            problem, record = _parse(raw)
+            else:
+                problem, record = _parse(raw)
             if record is not None:
                 seen = True
                 yield record
@@ -45,6 +50,23 @@ def iter_results(path: str | Path, on_problem: Problem | None = None) -> Iterato
             if not seen:
                 raise InputError(f"{path}:{n}: not a results file ({problem}); expected JSON Lines of {SCHEMA} records")
             report(f"{path}:{n}: {problem}; line skipped")
+
+
+def _lines(fh: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of ``fh``; ``None`` for a line longer than ``MAX_LINE`` (read past in
+    chunks, never held whole)."""
+    while True:
+        line = fh.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while True:
+                rest = fh.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
 
 
 def _parse(raw: bytes) -> tuple[str, Record | None]:

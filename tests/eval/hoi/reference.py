@@ -87,7 +87,7 @@ def matlab_hicodet(ann: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str,
             per_class[r["hoi"]].append((r["score"], files[r["image"]], line, list(r["box_h"]) + list(bo)))
     out: dict[str, Any] = {}
     for setting in ("default", "ko"):
-        aps = []
+        aps, cont = [], []
         for c in range(n_cls):
             dets = per_class[c]
             if setting == "ko":
@@ -109,8 +109,21 @@ def matlab_hicodet(ann: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str,
                 else:
                     tp.append(0)
             aps.append(ap_11_point(tp, npos))
+            cont.append(_all_point(tp, npos))
         out[setting] = aps
+        out["continuous_" + setting] = cont
     return _means(out, ann)
+
+
+def _all_point(tp: list[int], npos: int) -> float:
+    """The all-point (VOC2010) AP of a ranked tp list: hhikit's ``continuous`` extra."""
+    if not tp or not npos:
+        return 0.0
+    ctp, run = [], 0
+    for t in tp:
+        run += t
+        ctp.append(run)
+    return voc_ap([c / npos for c in ctp], [c / (i + 1) for i, c in enumerate(ctp)])
 
 
 def _means(out: dict[str, list[float]], ann: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from hhikit.errors import InputError
 from hhikit.eval.ap import VOC11_THRESHOLDS, ap_from_pr
-from hhikit.eval.hoi import HOIDetections, evaluate_hicodet, gt_as_predictions, load_hicodet
+from hhikit.eval.hoi import HOIDetections, evaluate_hicodet, gt_as_predictions, load_hicodet, load_hoi_ground_truth
 from tests.conftest import shared_path
 from tests.eval.hoi.generate import detections, hicodet_pairs, toy_hicodet
 from tests.eval.hoi.reference import MATLAB_THRESHOLDS, matlab_hicodet, upt_hicodet
@@ -53,6 +54,8 @@ def test_official_and_upt_equal_the_ports(seed, tmp_path):
     assert [it["ap"] for it in r.items] == pytest.approx(ref["default_aps"], abs=1e-9)
     assert [it["ap_known_object"] for it in r.items] == pytest.approx(ref["ko_aps"], abs=1e-9)
     _close(r.summary["upt"], upt_hicodet(ann, rows)["default"], 1e-9)
+    _close(r.summary["continuous"], ref["continuous_default"], 1e-9)
+    _close(r.summary["continuous"]["known_object"], ref["continuous_ko"], 1e-9)
     assert r.summary["detections_on_empty_images"] > 0 and r.summary["full"] < 1
 
 
@@ -80,4 +83,16 @@ def test_whole_hicodet_test_set_equals_the_port():
     ref = matlab_hicodet(ann, rows)
     _close(r, ref["default"], 1e-6)
     _close(r["known_object"], ref["ko"], 1e-6)
+    _close(r["continuous"], ref["continuous_default"], 1e-6)
     assert r["detections_on_empty_images"] > 0 and 0.2 < r["full"] < 0.9
+
+
+def test_rare_split_from_a_training_file(tmp_path):
+    ann = toy_hicodet(4)
+    train = {"annotation": [{"hoi": [0] * 10 + [1] * 9 + [2] * 12}, {"hoi": [3] * 5}, {"hoi": [3] * 5 + [5] * 10}]}
+    (tmp_path / "train.json").write_text(json.dumps(train))
+    (tmp_path / "test.json").write_text(json.dumps({k: v for k, v in ann.items() if k not in ("rare", "non_rare")}))
+    gt = load_hoi_ground_truth(hicodet=tmp_path / "test.json", train=tmp_path / "train.json")
+    assert gt.rare == [1, 4, 6, 7] and gt.non_rare == [0, 2, 3, 5]
+    with pytest.raises(InputError, match="HICO-DET only"):
+        load_hoi_ground_truth(vcoco=tmp_path / "test.json", train=tmp_path / "train.json")

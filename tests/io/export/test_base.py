@@ -41,6 +41,9 @@ def test_urls_and_their_inverse(tmp_path):
     assert image_root_to_path("/data/local-files/?d=d/p.jpg", ExportOptions(document_root=tmp_path)) == str(
         tmp_path / "d" / "p.jpg")  # fmt: skip
     assert image_root_to_path("/data/local-files/?d=elsewhere/p.jpg", ExportOptions()) == "/elsewhere/p.jpg"
+    odd = str(tmp_path / "a&b #1%.jpg")
+    assert refs.url(odd) == "/data/local-files/?d=a%26b%20%231%25.jpg"
+    assert image_root_to_path(refs.url(odd), ExportOptions(document_root=tmp_path)) == odd
     opts = ExportOptions(image_root="https://host/img/")
     assert ImageRefs(opts).url("/d/p.jpg") == "https://host/img/d/p.jpg"
     assert image_root_to_path("https://host/img/d/p.jpg", opts) == "/d/p.jpg"
@@ -70,7 +73,7 @@ def test_hoi_triplets_read_in_their_spellings_and_bad_ones_named():
 
 
 def test_options_are_checked(tmp_path):
-    with pytest.raises(ConfigError, match="keypoint threshold"):
+    with pytest.raises(ConfigError, match=r"keypoint_threshold must be a number in \[0.0, 1.0\], got 2"):
         export_records([], "coco", tmp_path / "c.json", ExportOptions(keypoint_threshold=2))
     with pytest.raises(ConfigError, match="document root is not a folder"):
         export_records([], "coco", tmp_path / "c.json", ExportOptions(document_root=tmp_path / "nope"))

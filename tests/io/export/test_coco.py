@@ -35,6 +35,14 @@ def test_real_results_load_in_pycocotools_with_the_right_counts(ww_records, ww_r
     for a, b in zip(coco.loadAnns(coco.getAnnIds()), res.loadAnns(res.getAnnIds())):
         assert (a["image_id"], a["category_id"]) == (b["image_id"], b["category_id"])
         assert a["bbox"] == pytest.approx(b["bbox"])
+    # the detections scored against the dataset they came from: COCO box AP 1
+    from pycocotools.cocoeval import COCOeval
+
+    ev = COCOeval(coco, res, "bbox")
+    ev.evaluate()
+    ev.accumulate()
+    ev.summarize()
+    assert ev.stats[0] == pytest.approx(1.0) and ev.stats[1] == pytest.approx(1.0)
     # relations refer to person annotations of their own image
     d = json.loads(gt_path.read_text())
     assert len(d["hhi_relations"]) == sum(len(r.pairs) for r in ww_records)

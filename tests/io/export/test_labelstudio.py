@@ -64,6 +64,25 @@ def test_keypoints_objects_and_suppressed_pairs(tmp_path):
     assert _pairs(list(read_labelstudio(out))[0]) == [(0, 1, "_ shaking hands with _"), (1, 2, "_ talking to _")]
 
 
+def test_hoi_triplets_as_person_object_relations(tmp_path):
+    out = tmp_path / "t.json"
+    export_records([hoi_record()], "labelstudio", out, ExportOptions(hoi_relations=True))
+    tasks = json.loads(out.read_text())
+    rel = [
+        (i["from_id"], i["to_id"], i["labels"]) for i in tasks[0]["predictions"][0]["result"] if i["type"] == "relation"
+    ]
+    assert rel == [
+        ("p0", "p1", ["_ shaking hands with _"]),
+        ("p0", "o0", ["hold cup"]),
+        ("p0", "o1", ["ride skateboard"]),
+    ]
+    assert check_config(config_path(out).read_text(), tasks) == []
+    back = list(read_labelstudio(out))[0]
+    assert [(h["person"], h["object"], h["label"], h["object_name"]) for h in back.extra["hois"]] == [
+        (0, 0, "hold cup", "cup"), (0, 1, "ride skateboard", "skateboard")]  # fmt: skip
+    assert [(p.a, p.b) for p in back.pairs] == [(0, 1)]
+
+
 def test_import_reads_corrected_annotations_before_predictions(tmp_path):
     """A reviewer's annotation made in Label Studio (its own random region ids) wins over
     the predictions; a relation to an object is no person-person pair."""
@@ -101,7 +120,12 @@ def test_image_urls_local_files_and_prefix_mapped(tmp_path):
     r = hoi_record(str(tmp_path / "photos" / "a b.jpg"))
     out = tmp_path / "t.json"
     export_records([r], "labelstudio", out, ExportOptions(document_root=tmp_path))
-    assert json.loads(out.read_text())[0]["data"]["image"] == "/data/local-files/?d=photos/a b.jpg"
+    task = json.loads(out.read_text())[0]
+    assert task["data"]["image"] == "/data/local-files/?d=photos/a%20b.jpg"
+    del task["data"]["hhi_path"]
+    out.write_text(json.dumps([task]))
+    assert list(read_labelstudio(out, options=ExportOptions(document_root=tmp_path)))[0].path == str(r.path)
+    export_records([r], "labelstudio", out, ExportOptions(document_root=tmp_path))
     opts = ExportOptions(document_root=tmp_path, image_root="s3://bucket/set/")
     export_records([r], "labelstudio", out, opts)
     task = json.loads(out.read_text())[0]

@@ -81,3 +81,14 @@ def test_the_output_never_overwrites_an_input(tmp_path):
     with pytest.raises(ConfigError, match="the output is an input results file"):
         export(p, "csv", p)
     assert p.read_text() == dumps(hoi_record()) + "\n"
+
+
+def test_an_absurdly_long_line_is_skipped_without_holding_it(tmp_path, monkeypatch):
+    import hhikit.io.export.records as rec
+
+    monkeypatch.setattr(rec, "MAX_LINE", 4096)
+    p = tmp_path / "r.jsonl"
+    p.write_text(dumps(hoi_record()) + "\n" + "x" * 50_000 + "\n" + dumps(hoi_record("/b.jpg")) + "\n")
+    problems: list[str] = []
+    assert [r.path for r in iter_results(p, problems.append)] == ["/data/HICO_test2015_00000001.jpg", "/b.jpg"]
+    assert problems == [f"{p}:2: a line over 4,096 bytes (not a record); line skipped"]

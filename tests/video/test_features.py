@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hhikit.errors import ModelUnavailable
+from hhikit.video.features import ClipInputs, bert_text, build_extractors, clean_subtitle, read_srt_lines
+from tests.video.conftest import TINY_VIVIT, tone, write_srt
+
+
+def test_subtitle_cleaning_and_the_string_bert_reads(tmp_path):
+    assert clean_subtitle("<i>Hello</i>  (laughs) there [music]\nfriend") == "Hello there friend"
+    p = write_srt(tmp_path / "a.srt", ["<b>I'm here!</b>", "(door slams)", "Why?\nNo."])
+    lines = read_srt_lines(p)
+    assert lines == ["I'm here!", "", "Why? No."]
+    # str() of the list, then every character outside [\w\s.,!?-] removed (quotes, brackets)
+    assert bert_text(lines) == "Im here!, , Why? No."
+
+
+def test_extractors_from_local_folders(tiny_hf):
+    from transformers import AutoTokenizer, BertModel
+
+    ex = build_extractors(tiny_hf["bert"], tiny_hf["ast"], None, vivit_frames=4, **TINY_VIVIT)
+    assert ex.dims() == {"text_dim": 32, "audio_dim": 24, "visual_dim": 16}
+    rng = np.random.default_rng(0)
+    frames = [ex.visual.prepare(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)) for _ in range(4)]
+    clip = ClipInputs(lines=["hello there!", "give me that"], audio=tone(2.0, 300), frames=frames)
+    out = ex.encode(clip)
+    assert {k: v.shape for k, v in out.items()} == {"text": (32,), "audio": (24,), "visual": (16,)}
+    # text: [CLS] of BERT's last hidden state over the paper's string
+    tok = AutoTokenizer.from_pretrained(str(tiny_hf["bert"]))
+    bert = BertModel.from_pretrained(str(tiny_hf["bert"])).eval()
+    with torch.no_grad():
+        ref = bert(**tok(["hello there!, give me that"], return_tensors="pt")).last_hidden_state[0, 0].numpy()
+    assert np.allclose(out["text"], ref, atol=1e-5)
+    # audio: mean over every token (CLS and distillation tokens included) of AST's last hidden state
+    from transformers import ASTFeatureExtractor, ASTModel
+
+    fe, ast = ASTFeatureExtractor.from_pretrained(str(tiny_hf["ast"])), ASTModel.from_pretrained(str(tiny_hf["ast"]))
+    with torch.no_grad():
+        h = ast.eval()(**fe(tone(2.0, 300)[None], sampling_rate=16000, return_tensors="pt")).last_hidden_state
+    assert np.allclose(out["audio"], h.mean(1)[0].numpy(), atol=1e-5)
+    other = ex.encode(ClipInputs(lines=["stop it"], audio=tone(2.0, 900), frames=frames[::-1]))
+    assert not np.allclose(other["text"], out["text"]) and not np.allclose(other["audio"], out["audio"])
+    assert not np.allclose(other["visual"], out["visual"])
+    card = ex.card()
+    assert card["visual"]["weights"].startswith("random, torch.manual_seed(42)")
+    assert card["text"]["dir"] == str(tiny_hf["bert"].resolve()) and card["text"]["model_type"] == "bert"
+
+
+def test_pretrained_vivit_folder(tiny_hf):
+    ex = build_extractors(tiny_hf["bert"], tiny_hf["ast"], tiny_hf["vivit"])
+    assert ex.visual.num_frames == 4 and ex.visual.dim == 24
+    frames = [ex.visual.prepare(np.full((40, 50, 3), i * 40, np.uint8)) for i in range(4)]
+    assert ex.visual.encode(ClipInputs(frames=frames)).shape == (24,)
+    assert ex.card()["visual"]["kind"] == "vivit-hf"
+
+
+def test_missing_folder_is_a_one_line_refusal(tmp_path):
+    with pytest.raises(ModelUnavailable, match="no BERT model here"):
+        build_extractors(tmp_path, tmp_path)
