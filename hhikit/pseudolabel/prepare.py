@@ -2,7 +2,7 @@
 
 Preparation only: never imported by run-time code. It fine-tunes the packaged SmolLM2-135M
 on the project's 40 seed (caption, interaction) pairs, 3 epochs of batch 8 (15 steps), with
-a progress bar: a few minutes on two CPU cores, about 540 MB in the store.
+a progress bar: a few minutes on two CPU cores, about 520 MB in the store.
 """
 
 from __future__ import annotations
