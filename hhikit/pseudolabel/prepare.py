@@ -18,10 +18,9 @@ from hhikit.models.setup import register_setup
 
 
 def _busy() -> bool:
-    try:
-        return os.getloadavg()[0] >= (os.cpu_count() or 1)
-    except OSError:  # no load average on this platform
-        return False
+    from hhikit.pseudolabel.student import busy_machine
+
+    return busy_machine()
 
 
 @register_setup("pseudolabel-student")
