@@ -50,6 +50,9 @@ COCO_SKELETON: list[list[int]] = [
 ]  # fmt: skip
 
 
+COCO_MAX_BYTES = 4 << 30  # a COCO file is read whole (its parts refer to each other); ~4M annotations
+
+
 def _supercategory(i: int) -> str:
     return next(name for start, name in reversed(_SUPER) if i >= start)
 
@@ -278,12 +281,13 @@ def read_coco(path: str | Path, options: ExportOptions | None = None) -> list[Im
     else 1 for a labelled keypoint), other annotations as objects, ``hhi_relations`` as pairs
     and HOI triplets. Video keyframes (images with a ``video_id``) and crowd regions
     (``iscrowd``) are left out."""
+    from hhikit.io.safeopen import read_regular
+
     options = options or ExportOptions()
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: COCO file not found")
+    data = read_regular(path, COCO_MAX_BYTES, "COCO file")  # one JSON object: read whole, within a cap
     try:
-        d = json.loads(path.read_text(encoding="utf-8"))
+        d = json.loads(data.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a COCO JSON file ({exc})") from None
     if not isinstance(d, dict) or not {"images", "annotations", "categories"} <= set(d):

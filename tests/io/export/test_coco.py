@@ -129,3 +129,17 @@ def test_error_records_are_skipped_and_counted(tmp_path):
     s = export(write_results([hoi_record(), bad], tmp_path / "r.jsonl"), "coco", tmp_path / "c.json")
     assert (s.read, s.written, s.skipped) == (2, 1, 1)
     assert len(json.loads((tmp_path / "c.json").read_text())["images"]) == 1
+
+
+def test_import_refuses_what_is_no_coco_file(tmp_path, monkeypatch):
+    import hhikit.io.export.coco as coco_mod
+    from hhikit.errors import InputError
+
+    with pytest.raises(InputError, match="is a directory, not a COCO file"):
+        read_coco(tmp_path)
+    (tmp_path / "x.json").write_text(json.dumps({"images": []}))
+    with pytest.raises(InputError, match="not a COCO file \\(needs 'images', 'annotations' and 'categories'\\)"):
+        read_coco(tmp_path / "x.json")
+    monkeypatch.setattr(coco_mod, "COCO_MAX_BYTES", 10)
+    with pytest.raises(InputError, match="over the 10 bytes limit for a COCO file"):
+        read_coco(tmp_path / "x.json")
