@@ -83,7 +83,7 @@ def run_pseudolabel(args: argparse.Namespace) -> int:
             from hhikit.pseudolabel.run import write_phhi
 
             print(f"{lc.phhi}: {write_phhi(args.out, lc.phhi)} kept labels (phhi.csv layout)", file=sys.stderr)
-    except HHIError as exc:
+    except HHIError as exc:  # the one error policy: a model not set up or a bad option exits 2
         return fail(exc)
     print(
         f"{args.out}: {counts['rows']} rows, {counts['labelled']} labelled, {counts['empty']} without a valid "
