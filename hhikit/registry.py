@@ -31,14 +31,21 @@ Factory = Callable[..., Any]
 # built-in backend adds its module here; a plugin is imported with ``--plugin MODULE``.
 BACKEND_MODULES: list[str] = [
     "hhikit.models.cards",
-    "hhikit.perception.mediapipe_backend",
-    "hhikit.perception.tfjs_models",
-    "hhikit.perception.tfjs_backend",
+    "hhikit.perception.mediapipe.cards",
+    "hhikit.perception.mediapipe.prepare",
+    "hhikit.perception.mediapipe.pose",
+    "hhikit.perception.mediapipe.faces",
+    "hhikit.perception.mediapipe.hands",
+    "hhikit.perception.tfjs.runtime",
+    "hhikit.perception.tfjs.prepare",
+    "hhikit.perception.tfjs.movenet",
+    "hhikit.perception.tfjs.centernet",
     "hhikit.perception.fusion",
     "hhikit.pairs.interactiveness",
     "hhikit.pairs.tin",
     "hhikit.describe.default",
     "hhikit.describe.captioners",
+    "hhikit.describe.clip",
     "hhikit.video.shots",
     "hhikit.video.asr",
     "hhikit.video.models",
@@ -196,12 +203,36 @@ def check_options(
 
 
 def load_plugins(modules: list[str]) -> None:
-    """Import plugin modules (they register backends); ``ConfigError`` naming one that fails."""
+    """Import plugins (they register backends): a module name, or a ``.py`` file path;
+    ``ConfigError`` naming one that fails."""
     for mod in modules:
         try:
-            importlib.import_module(mod)
+            if mod.endswith(".py"):
+                _load_file(mod)
+            else:
+                importlib.import_module(mod)
         except Exception as exc:
             raise ConfigError(f"plugin {mod!r} cannot be imported: {type(exc).__name__}: {exc}") from None
+
+
+def _load_file(path: str) -> None:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise FileNotFoundError(f"no such file {file}")
+    name = f"hhikit_plugin_{file.stem}"  # loaded again each time: re-registering the same factory is allowed
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
 
 
 class Registry:

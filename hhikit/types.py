@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.keypoints import KeypointLayout
+
 SCHEMA = "hhikit/1"
 
 
@@ -43,7 +45,7 @@ class Person:
     score: float
     keypoints: np.ndarray | None = None
     face: np.ndarray | None = None
-    keypoint_format: str | None = None
+    keypoint_format: KeypointLayout | None = None  # a str enum: "coco17", "blazepose33"
     hands: list[np.ndarray] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     pose33: np.ndarray | None = None
@@ -52,6 +54,7 @@ class Person:
         self.box = np.asarray(self.box, dtype=np.float32).reshape(4)
         if self.keypoints is not None:
             self.keypoints = np.asarray(self.keypoints, dtype=np.float32).reshape(-1, 3)
+        self.keypoint_format = KeypointLayout.parse(self.keypoint_format)
         if self.face is not None:
             self.face = np.asarray(self.face, dtype=np.float32).reshape(4)
 
@@ -69,7 +72,7 @@ class Person:
             "face": _box(self.face),
         }
         if self.keypoint_format:
-            d["keypoint_format"] = self.keypoint_format
+            d["keypoint_format"] = str(self.keypoint_format)
         if self.hands:
             d["hands"] = [[[_f(x), _f(y), _f(s)] for x, y, s in np.asarray(h).reshape(-1, 3)] for h in self.hands]
         if self.sources:
@@ -164,6 +167,45 @@ class DetectedObject:
         return cls(label=str(d["label"]), box=np.asarray(d["box"], dtype=np.float32), score=float(d["score"]))
 
 
+# The keys of the records' schema; ``extra`` fields can never overwrite them: a colliding
+# extra field is written under ``"extra"`` (itself reserved) and read back from there.
+IMAGE_KEYS = frozenset(
+    {
+        "schema",
+        "path",
+        "width",
+        "height",
+        "people",
+        "pairs",
+        "interactions",
+        "timings",
+        "error",
+        "objects",
+        "hois",
+        "extra",
+    }
+)
+VIDEO_KEYS = frozenset(
+    {"schema", "kind", "path", "duration", "fps", "shots", "clips", "transcript", "timings", "error", "extra"}
+)
+
+
+def _with_extra(d: dict[str, Any], extra: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    clash = {k: v for k, v in extra.items() if k in keys}
+    d.update({k: v for k, v in extra.items() if k not in keys})
+    if clash:
+        d["extra"] = clash
+    return d
+
+
+def _extra_of(d: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    extra = {k: v for k, v in d.items() if k not in keys}
+    nested = d.get("extra")
+    if isinstance(nested, dict):
+        extra.update(nested)
+    return extra
+
+
 @dataclass
 class HOI:
     """A scored human-object interaction triplet (TIN): person ``person`` (an id into
@@ -235,25 +277,12 @@ class ImageResult:
             d["objects"] = [o.to_dict() for o in self.objects]
         if self.hois:
             d["hois"] = [h.to_dict() for h in self.hois]
-        d.update(self.extra)
-        return d
+        return _with_extra(d, self.extra, IMAGE_KEYS)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ImageResult:
         _check_schema(d)
-        known = {
-            "schema",
-            "path",
-            "width",
-            "height",
-            "people",
-            "pairs",
-            "interactions",
-            "timings",
-            "error",
-            "objects",
-            "hois",
-        }
+        known = IMAGE_KEYS
         return cls(
             path=str(d["path"]),
             width=int(d.get("width", 0)),
@@ -265,7 +294,7 @@ class ImageResult:
             error=d.get("error"),
             objects=[DetectedObject.from_dict(o) for o in d.get("objects", [])],
             hois=[HOI.from_dict(h) for h in d.get("hois", [])],
-            extra={k: v for k, v in d.items() if k not in known},
+            extra=_extra_of(d, known),
         )
 
 
@@ -320,6 +349,35 @@ class ClipLabel:
 
 
 @dataclass
+class ClipPair:
+    """Interaction features of two tracked people over a clip (``a``, ``b`` are track ids)."""
+
+    a: int
+    b: int
+    samples: int
+    distance: float  # mean centre distance / mean person height
+    distance_trend: float  # change of that per second (negative: approaching)
+    speed_a: float  # heights per second
+    speed_b: float
+    motion_alignment: float  # cosine of the two velocity directions
+    side_by_side: float  # share of samples with similar height and close horizontal spacing
+    hands_near: float  # share of samples with a wrist of one inside the other's box
+    hands_meet: float  # share of samples with wrists of both within 0.25 heights
+    a_faces_b: float  # share of samples where a's face points towards b
+    b_faces_a: float
+    extra: dict[str, Any] = field(default_factory=dict)  # not written
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        return {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ClipPair:
+        names = [f for f in cls.__dataclass_fields__ if f != "extra"]
+        return cls(**{k: (int(d[k]) if k in ("a", "b", "samples") else float(d.get(k, 0.0))) for k in names})
+
+
+@dataclass
 class Clip:
     """N consecutive shots (indices into ``VideoResult.shots``) with what was found in them."""
 
@@ -328,7 +386,7 @@ class Clip:
     end: float
     transcript: str = ""
     labels: list[ClipLabel] = field(default_factory=list)
-    pairs: list[dict[str, Any]] = field(default_factory=list)
+    pairs: list[ClipPair] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -337,7 +395,7 @@ class Clip:
             "end": _f(self.end),
             "transcript": self.transcript,
             "labels": [lab.to_dict() for lab in self.labels],
-            "pairs": list(self.pairs),
+            "pairs": [p.to_dict() for p in self.pairs],
         }
 
     @classmethod
@@ -348,7 +406,7 @@ class Clip:
             end=float(d["end"]),
             transcript=str(d.get("transcript", "")),
             labels=[ClipLabel.from_dict(x) for x in d.get("labels", [])],
-            pairs=list(d.get("pairs", [])),
+            pairs=[ClipPair.from_dict(p) for p in d.get("pairs", [])],
         )
 
 
@@ -383,13 +441,12 @@ class VideoResult:
             "timings": {k: _f(v) for k, v in self.timings.items()},
             "error": self.error,
         }
-        d.update(self.extra)
-        return d
+        return _with_extra(d, self.extra, VIDEO_KEYS)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VideoResult:
         _check_schema(d)
-        known = {"schema", "kind", "path", "duration", "fps", "shots", "clips", "transcript", "timings", "error"}
+        known = VIDEO_KEYS
         return cls(
             path=str(d["path"]),
             duration=float(d.get("duration", 0.0)),
@@ -399,7 +456,7 @@ class VideoResult:
             transcript=[TranscriptSegment.from_dict(t) for t in d.get("transcript", [])],
             timings={k: float(v) for k, v in d.get("timings", {}).items()},
             error=d.get("error"),
-            extra={k: v for k, v in d.items() if k not in known},
+            extra=_extra_of(d, known),
         )
 
 

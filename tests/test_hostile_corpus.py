@@ -24,9 +24,13 @@ def _summary_lines(stdout: bytes) -> dict[str, str]:
     return {line.split(": ", 1)[0]: line for line in text.splitlines() if not line.startswith(" ")}
 
 
-def test_analyze_gives_each_bad_input_its_line_and_processes_the_good_ones(corpus):
-    from hhikit.io.safeopen import shown
+def _escaped(name: str) -> str:
+    """A file name as a summary must show it: undecodable bytes and control characters escaped."""
+    b = os.fsencode(name)
+    return "".join(chr(c) if 0x20 <= c < 0x7F else f"\\x{c:02x}" for c in b)
 
+
+def test_analyze_gives_each_bad_input_its_line_and_processes_the_good_ones(corpus):
     paths = [c.path for c in corpus.cases] + corpus.good_images
     r = hhi("analyze", *paths, *HOG, timeout=300)
     assert r.returncode == 1, r.stderr[-2000:]
@@ -36,7 +40,7 @@ def test_analyze_gives_each_bad_input_its_line_and_processes_the_good_ones(corpu
         line = lines[c.path]
         assert "ERROR InputError" in line and c.image_msg in line, (c.name, line)
     for g in corpus.good_images:
-        line = lines[shown(g)]
+        line = lines[_escaped(g)]
         assert "200x133" in line, line
     assert "\x1b" not in r.stdout.decode()  # the escape in a name is shown as \x1b
     # --json: one valid UTF-8 record per input, names kept (surrogate-escaped)
@@ -47,6 +51,7 @@ def test_analyze_gives_each_bad_input_its_line_and_processes_the_good_ones(corpu
     assert os.fsencode(recs[-2]["path"]).endswith(b"caf\xe9_latin1.jpg")
 
 
+@pytest.mark.slow
 def test_video_names_the_real_problem_and_processes_the_good_video(corpus):
     cases = [c for c in corpus.cases if c.video_msg]
     r = hhi("video", *[c.path for c in cases], *corpus.good_videos, "--no-asr", "--no-visual", timeout=600)
@@ -57,6 +62,7 @@ def test_video_names_the_real_problem_and_processes_the_good_video(corpus):
     assert "shots" in lines[corpus.good_videos[0]] and "ERROR" not in lines[corpus.good_videos[0]]
 
 
+@pytest.mark.slow
 def test_batch_manifest_of_every_case_gives_one_record_each(corpus, tmp_path):
     listed = [c.path for c in corpus.cases] + corpus.good_images + corpus.good_videos
     manifest = tmp_path / "list.txt"

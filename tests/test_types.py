@@ -89,3 +89,31 @@ def test_jsonl_write_is_atomic_and_reader_skips_torn_last_line(tmp_path):
         fh.write('{"schema": "hhikit/1", "pa')  # a line torn by a kill
     assert len(list(read_jsonl(out))) == 2
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_extra_fields_never_overwrite_schema_keys():
+    from hhikit.types import VideoResult
+
+    r = ImageResult(path="a.jpg", width=4, height=3, extra={"path": "evil.jpg", "width": 0, "note": "kept"})
+    d = json.loads(dumps(r))
+    assert d["path"] == "a.jpg" and d["width"] == 4 and d["note"] == "kept"
+    assert d["extra"] == {"path": "evil.jpg", "width": 0}
+    back = loads(dumps(r))
+    assert back.path == "a.jpg" and back.extra == {"note": "kept", "path": "evil.jpg", "width": 0}
+    v = VideoResult(path="v.mp4", extra={"kind": "image", "clips": []})
+    assert json.loads(dumps(v))["kind"] == "video" and loads(dumps(v)).extra == {"kind": "image", "clips": []}
+
+
+def test_clip_pairs_and_keypoint_layouts_are_typed():
+    from hhikit.keypoints import KeypointLayout
+    from hhikit.types import Clip, ClipPair
+
+    pair = ClipPair(0, 1, 5, 1.2, -0.1, 0.3, 0.2, 0.9, 0.5, 0.1, 0.0, 0.4, 0.6)
+    clip = Clip(shots=[0, 1], start=0.0, end=2.0, pairs=[pair])
+    back = Clip.from_dict(json.loads(json.dumps(clip.to_dict())))
+    assert back.pairs == [pair] and isinstance(back.pairs[0], ClipPair)
+    p = Person(0, [0, 0, 1, 1], 0.5, keypoints=np.zeros((17, 3)), keypoint_format="COCO-17")
+    assert p.keypoint_format is KeypointLayout.COCO17 and p.to_dict()["keypoint_format"] == "coco17"
+    assert Person.from_dict(p.to_dict()).keypoint_format is KeypointLayout.COCO17
+    with pytest.raises(ValueError, match="unknown keypoint layout"):
+        Person(0, [0, 0, 1, 1], 0.5, keypoint_format="openpose25")

@@ -231,6 +231,7 @@ def run_config(spec: WorkerSpec) -> dict[str, Any]:
 def _absolute_paths(spec: WorkerSpec) -> None:
     """A relative weights path means the same file in every worker (Ray actors may run in
     another folder or on another node) and in the recorded configuration."""
+    spec.plugins = [os.path.abspath(p) if p.endswith(".py") else p for p in spec.plugins]
     opts = spec.pipeline.interactiveness_options
     if opts.get("weights") is not None:
         opts["weights"] = os.path.abspath(opts["weights"])

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hhikit.cli.common import _print_err
+from hhikit.cli.common import _print_err, fail
 
 
 def add_pseudolabel(sub: Any) -> None:
@@ -83,9 +83,8 @@ def run_pseudolabel(args: argparse.Namespace) -> int:
             from hhikit.pseudolabel.run import write_phhi
 
             print(f"{lc.phhi}: {write_phhi(args.out, lc.phhi)} kept labels (phhi.csv layout)", file=sys.stderr)
-    except HHIError as exc:
-        _print_err(str(exc))
-        return 1
+    except HHIError as exc:  # the one error policy: a model not set up or a bad option exits 2
+        return fail(exc)
     print(
         f"{args.out}: {counts['rows']} rows, {counts['labelled']} labelled, {counts['empty']} without a valid "
         f"interaction, {counts['errors']} errors, {counts['skipped']} already done",

@@ -14,12 +14,31 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hhikit.boxes import box_iou as iou
+from hhikit.keypoints import (
+    BLAZEPOSE33_TO_COCO17,
+    LANK,
+    LEAR,
+    LELB,
+    LEYE,
+    LHIP,
+    LKNE,
+    LSHO,
+    LWRI,
+    NOSE,
+    RANK,
+    REAR,
+    RELB,
+    REYE,
+    RHIP,
+    RKNE,
+    RSHO,
+    RWRI,
+    coco17_keypoints,
+)
 from hhikit.types import DetectedObject, Person
 
-# COCO-17 indices.
-NOSE, LEYE, REYE, LEAR, REAR, LSHO, RSHO, LELB, RELB, LWRI, RWRI, LHIP, RHIP, LKNE, RKNE, LANK, RANK = range(17)
-# BlazePose-33 index of each COCO-17 keypoint.
-POSE33_TO_COCO17 = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+# COCO-17 indices and the BlazePose -> COCO-17 table live in ``hhikit.keypoints`` (once).
+POSE33_TO_COCO17 = list(BLAZEPOSE33_TO_COCO17)
 MIN_KP = 0.3
 
 
@@ -29,15 +48,7 @@ class Cue:
     tags: dict[str, float] = field(default_factory=dict)
 
 
-def coco17(p: Person) -> np.ndarray | None:
-    """The person's keypoints as a (17, 3) COCO-17 array, or None."""
-    kp = p.keypoints
-    if kp is not None and len(kp) == 17:
-        return kp
-    src = kp if kp is not None and len(kp) == 33 else p.pose33
-    if src is not None and len(src) == 33:
-        return np.asarray(src, dtype=np.float32)[POSE33_TO_COCO17]
-    return None
+coco17 = coco17_keypoints  # the one "COCO-17 keypoints of a person" (hhikit.keypoints)
 
 
 class Body:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hhikit.keypoints import coco17_keypoints
 from hhikit.pairs.geometry import pairs_geometry
 from hhikit.pairs.interactiveness import InteractivenessModel
 from hhikit.types import Pair, Person
@@ -25,17 +26,7 @@ def apply_nis(pairs: Sequence[Pair], threshold: float) -> list[Pair]:
     return list(pairs)
 
 
-def _coco17(person: Person) -> np.ndarray | None:
-    """The person's keypoints if they are COCO-17 (other layouts are not used here)."""
-    kp = person.keypoints
-    if kp is None or kp.shape != (17, 3):
-        return None
-    if person.keypoint_format and person.keypoint_format.lower().replace("-", "").replace("_", "") not in (
-        "coco17",
-        "coco",
-    ):
-        return None
-    return kp
+_coco17 = coco17_keypoints  # the one "COCO-17 keypoints of a person" (hhikit.keypoints)
 
 
 def build_pairs(
@@ -48,7 +39,7 @@ def build_pairs(
     """
     by_id = sorted(people, key=lambda p: p.id)
     idx = [(i, j) for i in range(len(by_id)) for j in range(i + 1, len(by_id))]
-    kps = [_coco17(p) for p in by_id]
+    kps = [coco17_keypoints(p) for p in by_id]
     geos = pairs_geometry(np.array([p.box for p in by_id]).reshape(-1, 4), kps, idx)
     pairs = [Pair(a=by_id[i].id, b=by_id[j].id, geometry=g) for (i, j), g in zip(idx, geos, strict=True)]
     if model is None or not pairs:

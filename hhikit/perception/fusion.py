@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.boxes import iou_matrix
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.perception.base import get_detector, register_detector, sort_and_number
-from hhikit.perception.tfjs_backend import CenterNetDetector, MoveNetDetector, check_image, clip_box, iou_matrix, nms
+from hhikit.perception.imageops import check_image, clip_box, nms
+from hhikit.perception.tfjs.centernet import CenterNetDetector
+from hhikit.perception.tfjs.movenet import MoveNetDetector
 from hhikit.types import DetectedObject, Person
 
 # Score -> calibrated probability knots per detector. Measured as the rate at which a

@@ -11,9 +11,9 @@ STUDENT_CARD = ModelCard(
     source="store:pseudolabel-student",
     files=("config.json", "hhikit_student.json"),
     licence="Apache-2.0 (SmolLM2 weights, fine-tuned here on the project's seed pairs)",
-    size_mb=540.0,
+    size_mb=517.0,
     obtain="run `hhi models setup pseudolabel-student` (fine-tunes SmolLM2-135M on 40 seed pairs; a few "
-    "minutes on a CPU, about 540 MB), or `hhi pseudolabel --train-student` (teacher-written pairs; longer)",
+    "minutes on a CPU, about 520 MB), or `hhi pseudolabel --train-student` (teacher-written pairs; longer)",
     description="SmolLM2-135M fine-tuned on (caption, interaction) pairs; weak",
     setup="pseudolabel-student",
     # trains a model for minutes: only when asked by name, never in a plain `hhi models setup`

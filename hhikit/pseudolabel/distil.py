@@ -20,7 +20,7 @@ from hhikit.pseudolabel.teacher import DEFAULT_TEACHER, Teacher, TeacherConfig, 
 
 #: How to get a student, said at once whenever one is missing (never trained on the fly).
 PREPARE_HINT = (
-    "prepare one with `hhi models setup pseudolabel-student` (a few minutes on a CPU, about 540 MB), "
+    "prepare one with `hhi models setup pseudolabel-student` (a few minutes on a CPU, about 520 MB), "
     "train one with `hhi pseudolabel --train-student`, or pass --student DIR"
 )
 

@@ -1,13 +1,14 @@
 """Filter synthetic pairs: keep a pair when its caption entails its interaction.
 
 With a local NLI model (any sequence classifier in Hugging Face layout whose labels name
-``entailment``, e.g. an MNLI model), a pair is kept when p(entailment) > 0.5 with the
-caption as premise and the interaction (``_`` -> ``person``) as hypothesis, as in the paper.
-No NLI model ships with hhikit, so without one a documented *fallback* decides: MiniLM
-cosine similarity of caption and interaction above ``min_similarity``, the interaction's
-verb (or a listed synonym) in the caption, and at least two people in the caption. Records
-filtered that way carry ``"filter": "fallback"``. Kept interactions then lose their
-prepositional phrases without people and must pass the format rule.
+``entailment``, e.g. BART-large-MNLI), a pair is kept when p(entailment) > 0.5 with the
+caption as premise and the interaction with the caption's names filled in as hypothesis,
+as in the paper. No NLI model ships with hhikit, so without one a documented *fallback*
+scores instead: MiniLM similarity of caption and interaction above ``min_similarity``, the
+interaction's verb (or a listed synonym) in the caption, and at least two people in the
+caption (records say ``"filter": "fallback"``). Then the paper's rules apply to both: a
+spaCy verb, no other capitalised word, no banned word, two people, the format rule; kept
+interactions lose their prepositional phrases without people (the student's target).
 """
 
 from __future__ import annotations

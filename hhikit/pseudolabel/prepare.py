@@ -2,11 +2,14 @@
 
 Preparation only: never imported by run-time code. It fine-tunes the packaged SmolLM2-135M
 on the project's 40 seed (caption, interaction) pairs, 3 epochs of batch 8 (15 steps), with
-a progress bar: a few minutes on two CPU cores, about 540 MB in the store.
+a progress bar: a few minutes on two CPU cores, about 520 MB in the store. On a machine
+whose load is above its core count, torch runs one thread (several threads fighting other
+processes for the same cores were several times slower here).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,13 +17,28 @@ from hhikit.models.card import ModelCard
 from hhikit.models.setup import register_setup
 
 
+def _busy() -> bool:
+    from hhikit.pseudolabel.student import busy_machine
+
+    return busy_machine()
+
+
 @register_setup("pseudolabel-student")
 def prepare_student(card: ModelCard, out_dir: Path) -> None:
     """Train the set-up student into ``out_dir`` (``run_setup`` renames it into place)."""
+    import torch
+
     from hhikit.pseudolabel.distil import train_from_seeds
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr)
 
+    threads = torch.get_num_threads()
+    if _busy() and "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
+        log(f"{card.name}: the machine is busy (load {os.getloadavg()[0]:.1f}): one torch thread")
     log(f"{card.name}: fine-tuning SmolLM2-135M on the seed pairs (15 steps; about {card.size_mb:.0f} MB)")
-    train_from_seeds(out_dir, log=log)
+    try:
+        train_from_seeds(out_dir, log=log)
+    finally:
+        torch.set_num_threads(threads)

@@ -16,6 +16,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,29 @@ class TrainReport:
     @property
     def last_loss(self) -> float:
         return self.losses[-1] if self.losses else math.nan
+
+
+def busy_machine() -> bool:
+    """The load average is at or above the core count (other processes want the cores)."""
+    try:
+        return os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        return False
+
+
+@contextmanager
+def threads_for_load() -> Iterator[None]:
+    """One torch thread while the machine is busy and ``OMP_NUM_THREADS`` is not set: threads
+    fighting other processes for the same cores were several times slower here."""
+    import torch
+
+    before = torch.get_num_threads()
+    if "OMP_NUM_THREADS" not in os.environ and busy_machine():
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def student_input(caption: str, prefix: str = PREFIX) -> str:
@@ -154,8 +178,9 @@ class Summariser:
     def summarise(self, captions: Sequence[str], batch_size: int = 16) -> list[str]:
         """One interaction per caption (greedy, at most ``max_new_tokens`` tokens, first line)."""
         out: list[str] = []
-        for s in range(0, len(captions), batch_size):
-            out.extend(self._summarise_batch(list(captions[s : s + batch_size])))
+        with threads_for_load():
+            for s in range(0, len(captions), batch_size):
+                out.extend(self._summarise_batch(list(captions[s : s + batch_size])))
         return out
 
     def _summarise_batch(self, captions: list[str]) -> list[str]:

@@ -288,6 +288,9 @@ def train_iccci(
     else:
         extractors = build_extractors(bert, ast, vivit, vivit_frames=cfg.vivit_frames, **cfg.vivit_options)
     card = extractors.card()
+    vis = card["visual"]
+    log("visual feature: " + (f"the paper's ViViT, weights {vis['weights']}" if vis.get("kind") == "vivit-paper"
+                              else f"pretrained ViViT {vis.get('dir')}"))  # fmt: skip
     if data is not None:
         items, warns, counts = read_iccci_split(data, "train")
         test_dir = Path(data) / "clip_test"

@@ -128,6 +128,14 @@ def _local_dir(path: str | Path | None, what: str) -> Path:
     return p
 
 
+def _card_dir(name: str) -> Path:
+    """The local folder of a model card; ``ModelUnavailable`` (saying how to get it) without one."""
+    import hhikit.video.models  # noqa: F401  (registers the cards)
+    from hhikit.models.store import resolve
+
+    return resolve(name).root
+
+
 def _loading(p: Path, what: str, fn: Any) -> Any:
     from transformers.utils import logging as hf_logging
 
@@ -239,6 +247,7 @@ class PaperViViTFeature:
 
         if not clip.frames:
             raise InputError("a clip without frames has no visual feature")
+        self.model.train(self.cfg.dropout_at_extraction)  # dropout on only when asked (the paper's path)
         with torch.inference_mode():
             return self.model.extract_features(frames_tensor(clip.frames))[0].float().numpy()
 
@@ -306,7 +315,10 @@ class ICCCIExtractors:
 
 def build_extractors(bert: str | Path | None, ast: str | Path | None, vivit: str | Path | None = None,
                      vivit_frames: int = 256, vivit_seed: int = 42, **vivit_sizes: Any) -> ICCCIExtractors:  # fmt: skip
-    """BERT and AST from their folders; ViViT from a folder, or the paper's random one."""
+    """BERT and AST from their folders (default: the folders of the cards ``bert-base-uncased``
+    and ``ast-audioset``); ViViT from a folder, or the paper's random one."""
+    bert = bert or _card_dir("bert-base-uncased")
+    ast = ast or _card_dir("ast-audioset")
     visual = (get_clip_feature("vivit-hf", model_dir=vivit) if vivit
               else get_clip_feature("vivit-paper", frames=vivit_frames, seed=vivit_seed, **vivit_sizes))  # fmt: skip
     return ICCCIExtractors(get_clip_feature("bert-cls", model_dir=bert), get_clip_feature("ast-mean", model_dir=ast),

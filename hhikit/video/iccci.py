@@ -99,6 +99,14 @@ class ICCCIRun:
             self._extractors = extractors_from_card(self.card, self.overrides)
         return self._extractors
 
+    def describe(self) -> dict[str, str]:
+        """Which features the run uses, for the record (the paper's ViViT says it is random)."""
+        card = self.extractors.card()
+        vis = card["visual"]
+        return {"text": f"BERT [CLS] ({card['text'].get('dir')})", "audio": f"AST mean ({card['audio'].get('dir')})",
+                "visual": (f"paper ViViT, weights {vis['weights']}" if vis.get("kind") == "vivit-paper"
+                           else f"ViViT [CLS] ({vis.get('dir')})")}  # fmt: skip
+
     @torch.inference_mode()
     def predict(self, visual: np.ndarray, text: np.ndarray, audio: np.ndarray) -> np.ndarray:
         """``(B, T, D)`` padded sequences -> per-label probabilities ``(B, L)``."""

@@ -29,6 +29,19 @@ AST_CARD = register_card(
         description="Audio Spectrogram Transformer clip embeddings (optional audio features)",
     )
 )
+BERT_CARD = register_card(
+    ModelCard(
+        name="bert-base-uncased",
+        task="feature-extraction",
+        source_kind="local",
+        source=os.environ.get("HHIKIT_BERT_DIR", "~/.cache/hhikit/local/bert-base-uncased"),
+        files=("config.json",),
+        licence="Apache-2.0 (BERT)",
+        size_mb=440.0,
+        obtain="put bert-base-uncased in Hugging Face layout in that folder or set HHIKIT_BERT_DIR",
+        description="BERT [CLS] of a clip's subtitles (the ICCCI model's text feature)",
+    )
+)
 VIVIT_CARD = register_card(
     ModelCard(
         name="vivit-kinetics400",

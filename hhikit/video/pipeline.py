@@ -266,6 +266,7 @@ class VideoPipeline:
         if scene is not None:
             result.extra["scene_labels"] = {k: round(v, 6) for k, v in scene.items()}
             result.extra["scene_predicted"] = [k for k, v in scene.items() if v > self.iccci.threshold]
+            result.extra["iccci_features"] = self.iccci.describe()
         if warnings:
             result.extra["warnings"] = warnings
         if self.unavailable:
@@ -313,7 +314,7 @@ class VideoPipeline:
                 pf = pair_features(tracks[ka], tracks[kb])
                 if pf is not None and pf.samples >= 1:
                     ev.pairs.append(pf)
-        clip.pairs = [p.to_dict() for p in sorted(ev.pairs, key=lambda p: p.distance)[:6]]
+        clip.pairs = sorted(ev.pairs, key=lambda p: p.distance)[:6]
         return ev
 
     def _label(self, clips: list[Clip], evidence: list[ClipEvidence]) -> None:

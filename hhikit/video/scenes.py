@@ -76,14 +76,16 @@ def _natural(s: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
 
 
-def read_label_csvs(folder: str | Path) -> tuple[dict[str, tuple[str, ...]], list[str]]:
-    """``{clip: labels}`` from every ``*.csv`` under ``folder`` and the warnings; an
-    ``Interaction`` may hold several labels split by ``;``; a later row of a clip wins."""
+def read_label_csvs(folder: str | Path) -> tuple[dict[str, tuple[str, ...]], list[str], list[tuple[str, ...]]]:
+    """``{clip: labels}`` from every ``*.csv`` under ``folder``, the warnings, and the labels of
+    every row (duplicates included: what the paper counts); an ``Interaction`` may hold
+    several labels split by ``;``; a later row of a clip wins."""
     root = Path(folder)
     if not root.is_dir():
         raise InputError(f"{root}: no label folder")
     out: dict[str, tuple[str, ...]] = {}
     warns: list[str] = []
+    rows: list[tuple[str, ...]] = []
     for p in sorted(root.rglob("*.csv"), key=lambda q: _natural(str(q))):
         try:
             with open(p, newline="", encoding="utf-8-sig") as fh:
@@ -97,11 +99,12 @@ def read_label_csvs(folder: str | Path) -> tuple[dict[str, tuple[str, ...]], lis
                         warns.append(f"{p}:{i}: label {row['Interaction']!r} is not one of {', '.join(ICCCI_LABELS)}")
                         continue
                     out[str(row["Clip"]).strip()] = labs
+                    rows.append(labs)
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise InputError(f"{p}: cannot read labels ({exc})") from None
     if not out:
         raise InputError(f"{root}: no label rows (Clip,Interaction) found")
-    return out, warns
+    return out, warns, rows
 
 
 def read_iccci_split(root: str | Path, split: str = "train") -> tuple[list[ClipItem], list[str], np.ndarray]:
@@ -111,7 +114,7 @@ def read_iccci_split(root: str | Path, split: str = "train") -> tuple[list[ClipI
     vdir, tdir, adir = root / f"clip_{split}", root / f"dialogue_{split}", root / f"audio_{split}"
     if not vdir.is_dir():
         raise InputError(f"{vdir}: no clip folder (expected {root}/clip_{split}/<main>/<sub>/*.mp4)")
-    labels, warns = read_label_csvs(root / f"{split}_labels")
+    labels, warns, rows = read_label_csvs(root / f"{split}_labels")
     items: list[ClipItem] = []
     seen: set[str] = set()
     for video in sorted(vdir.glob("*/*/*.mp4"), key=lambda q: _natural(str(q))):
@@ -130,7 +133,7 @@ def read_iccci_split(root: str | Path, split: str = "train") -> tuple[list[ClipI
         items.append(ClipItem(video.stem, str(video), str(srt), str(mp3), labels[video.stem], scene_id(video.name)))
     if not items:
         raise InputError(f"{vdir}: no usable clip (a clip needs its .srt, .mp3 and a label row)")
-    return items, warns, label_counts(list(labels.values()))
+    return items, warns, label_counts(rows)
 
 
 def read_scene_manifest(path: str | Path) -> tuple[list[ClipItem], list[str], np.ndarray]:

@@ -4,13 +4,12 @@ near the other person, facing)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from hhikit.boxes import iou_matrix
-from hhikit.types import Person
+from hhikit.types import ClipPair, Person
 
 # COCO-17 indices
 NOSE, L_EAR, R_EAR, L_SHO, R_SHO, L_WRI, R_WRI = 0, 3, 4, 5, 6, 9, 10
@@ -119,28 +118,7 @@ def _in_box(p: np.ndarray, b: np.ndarray, pad: float = 0.1) -> bool:
     return bool(b[0] - pad * w <= p[0] <= b[2] + pad * w and b[1] - pad * h <= p[1] <= b[3] + pad * h)
 
 
-@dataclass
-class PairFeatures:
-    """How two tracks behave together over their common samples."""
-
-    a: int
-    b: int
-    samples: int
-    distance: float  # mean centre distance / mean person height
-    distance_trend: float  # change of that per second (negative: approaching)
-    speed_a: float  # heights per second
-    speed_b: float
-    motion_alignment: float  # cosine of the two velocity directions
-    side_by_side: float  # share of samples with similar height and close horizontal spacing
-    hands_near: float  # share of samples with a wrist of one inside the other's box
-    hands_meet: float  # share of samples with wrists of both within 0.25 heights
-    a_faces_b: float  # share of samples where a's face points towards b
-    b_faces_a: float
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items() if k != "extra"}
-        return {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in d.items()}
+PairFeatures = ClipPair  # the record lives in hhikit.types (Clip.pairs)
 
 
 def pair_features(obs_a: list[Observation], obs_b: list[Observation]) -> PairFeatures | None:

@@ -42,6 +42,7 @@ class PaperViViTConfig:
     dropout: float = 0.3
     emb_dropout: float = 0.3
     seed: int = PAPER_SEED
+    dropout_at_extraction: bool = False  # True: the paper's code path (it never calls .eval())
 
     def to_dict(self) -> dict[str, int | float]:
         return asdict(self)

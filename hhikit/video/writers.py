@@ -73,7 +73,7 @@ def contact_sheet(result: VideoResult, samples: list | None = None, tile_width: 
                 cv2.putText(img, f"#{o.track}", (x1 + 2, y1 + 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, col, 1, cv2.LINE_AA)
             byid = {o.track: o for o in sample.people}
             for p in c.pairs[:3]:
-                a, b = byid.get(p["a"]), byid.get(p["b"])
+                a, b = byid.get(p.a), byid.get(p.b)
                 if a is not None and b is not None:
                     ca = (int((a.box[0] + a.box[2]) / 2 * s), int((a.box[1] + a.box[3]) / 2 * s))
                     cb = (int((b.box[0] + b.box[2]) / 2 * s), int((b.box[1] + b.box[3]) / 2 * s))

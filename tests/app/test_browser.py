@@ -107,7 +107,7 @@ def test_upload_video_shows_timeline_transcript_and_keyframes(browser, app_url):
     video = shared_path("videos", "scenes", "sophie-7.webm")
     page = _upload(browser, app_url, video)
     page.get_by_text("Timeline of clips").wait_for(timeout=300_000)
-    page.get_by_text("Keyframes").wait_for(timeout=60_000)
+    page.get_by_text("Keyframes", exact=True).wait_for(timeout=60_000)
     body = page.locator("body").inner_text()
     m = re.search(r"(\d+) shots, (\d+) clips", body)
     assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, body[:500]

@@ -14,7 +14,7 @@ from tests.conftest import shared_path
 def test_coco80_matches_the_detector_labels_and_vcoco() -> None:
     import json
 
-    from hhikit.perception.tfjs_backend import COCO80 as DETECTOR
+    from hhikit.perception.tfjs.centernet import COCO80 as DETECTOR
 
     assert tuple(DETECTOR) == COCO80
     d = json.loads(shared_path("vcoco/instances_vcoco_train.json").read_text())

@@ -140,7 +140,7 @@ def test_store_without_int8_copies_runs_float_and_asks_for_setup(tmp_path, monke
 
 def test_setup_without_calibration_photos_still_makes_the_float_model(tmp_path, monkeypatch, capsys):
     """A wheel install has no examples/ folder: the int8 copies are skipped, not the set-up."""
-    import hhikit.perception.int8 as int8
+    import hhikit.perception.tfjs.int8 as int8
     from hhikit.perception.tfjs_models import MOVENET, _setup_tfjs
 
     def no_photos(folder=tmp_path / "no-photos"):

@@ -130,4 +130,4 @@ def test_cli_options_come_from_the_config_dataclasses(tmp_path, capsys):
     names = {r["name"] for r in describe(StudentTrainingConfig)} | {r["name"] for r in describe(LabelConfig)}
     assert {"synthetic", "student_base", "parses", "nli", "hashes", "ignore", "test_set", "max_attempts"} <= names
     rc = main(["pseudolabel", "--train-student", "--pairs", "0"])
-    assert rc == 1 and "pairs must be a number in [1, inf], got 0" in capsys.readouterr().err
+    assert rc == 2 and "pairs must be a number in [1, inf], got 0" in capsys.readouterr().err

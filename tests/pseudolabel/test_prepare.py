@@ -41,3 +41,17 @@ def test_seed_student_trains_a_bounded_number_of_steps(tok, tmp_path):
     assert meta["pairs"] == 40 and meta["steps"] == 15 and meta["weak"] is True  # 40 seed pairs, 3 epochs of 8
     assert meta["loss_last"] < meta["loss_first"]
     assert len(load_student(out).summarise(["_ hugs _ at the station."])) == 1
+
+
+def test_busy_machine_trains_with_one_thread_and_restores(tmp_path, monkeypatch):
+    import torch
+
+    from hhikit.pseudolabel import distil, prepare
+
+    seen = []
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(prepare, "_busy", lambda: True)
+    monkeypatch.setattr(distil, "train_from_seeds", lambda out, log: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    prepare.prepare_student(STUDENT_CARD, tmp_path)
+    assert seen == [1] and torch.get_num_threads() == before

@@ -49,3 +49,19 @@ def test_tiny_t5_memorises_one_pair(tok):
 def test_train_needs_pairs(tok):
     with pytest.raises(ValueError):
         Summariser(tiny_t5(tok), tok).train([], progress=False)
+
+
+def test_one_thread_while_busy_then_restored(monkeypatch):
+    import torch
+
+    from hhikit.pseudolabel import student
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(student, "busy_machine", lambda: True)
+    with student.threads_for_load():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's choice wins
+    with student.threads_for_load():
+        assert torch.get_num_threads() == before

@@ -60,3 +60,21 @@ def test_pretrained_vivit_folder(tiny_hf):
 def test_missing_folder_is_a_one_line_refusal(tmp_path):
     with pytest.raises(ModelUnavailable, match="no BERT model here"):
         build_extractors(tmp_path, tmp_path)
+
+
+def test_without_folders_the_cards_say_how_to_get_the_models(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the card's folder ~/.cache/hhikit/local/bert-base-uncased: absent
+    with pytest.raises(ModelUnavailable, match="bert-base-uncased.*HHIKIT_BERT_DIR"):
+        build_extractors(None, None)
+
+
+def test_the_papers_dropout_at_extraction_is_an_option(tiny_hf):
+    rng = np.random.default_rng(1)
+    ex = build_extractors(tiny_hf["bert"], tiny_hf["ast"], None, vivit_frames=4, **TINY_VIVIT)
+    frames = [ex.visual.prepare(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)) for _ in range(4)]
+    clip = ClipInputs(frames=frames)
+    assert np.array_equal(ex.visual.encode(clip), ex.visual.encode(clip))  # eval mode: deterministic
+    paper = build_extractors(tiny_hf["bert"], tiny_hf["ast"], None, vivit_frames=4, dropout_at_extraction=True,
+                             **TINY_VIVIT)  # fmt: skip
+    assert paper.card()["visual"]["config"]["dropout_at_extraction"] is True
+    assert not np.array_equal(paper.visual.encode(clip), paper.visual.encode(clip))  # dropout 0.3 on every pass

@@ -33,6 +33,7 @@ def test_hhi_video_with_the_run_labels_the_shared_scenes(iccci_run, scenes, caps
                 scene, abs=1e-4
             )  # records keep 4 decimals
             assert [lab["score"] for lab in c["labels"]] == sorted((lab["score"] for lab in c["labels"]), reverse=True)
+        assert r["iccci_features"]["visual"] == "paper ViViT, weights random, torch.manual_seed(42) (as the paper)"
         assert r["transcript"]  # the scenes have speech: BERT read the Whisper lines of each clip
     # the run rebuilt the extractors it was trained with (folders, the ViViT seed and size)
     assert run.extractors.card() == torch.load(iccci_run / "last.pt", weights_only=True)["features"]

@@ -98,5 +98,5 @@ def test_visual_path_with_a_detector(video_pipeline, tmp_path):
     assert len(full.samples) == 4 and all(len(s.people) == 2 for s in full.samples)
     assert len({o.track for s in full.samples for o in s.people}) == 2
     pair = r.clips[0].pairs[0]
-    assert pair["side_by_side"] == 1.0 and pair["motion_alignment"] > 0.9
+    assert pair.side_by_side == 1.0 and pair.motion_alignment > 0.9  # a ClipPair record
     assert r.clips[0].labels[0].label == "walks with"

@@ -93,3 +93,18 @@ def test_scene_manifest(tmp_path):
     (tmp_path / "bad.csv").write_text("video,labels\nx.mp4,asks\n")
     with pytest.raises(InputError, match="bad.csv: a scene manifest needs"):
         read_scene_manifest(tmp_path / "bad.csv")
+
+
+def test_label_files_every_row_counts_a_later_row_wins(tmp_path):
+    from hhikit.video.scenes import read_label_csvs
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.csv").write_text("Clip,Interaction\nA-1-1,asks\nA-1-2,hugs\n")
+    (tmp_path / "a" / "y.csv").write_text("Clip,Interaction\nA-1-1,watches\n")
+    labels, warns, rows = read_label_csvs(tmp_path)
+    assert labels == {"A-1-1": ("watches",)}
+    assert rows == [("asks",), ("watches",)] and label_counts(rows).tolist() == [2, 1, 0, 0, 0, 1, 0, 0]
+    assert len(warns) == 1 and "x.csv:3" in warns[0] and "hugs" in warns[0]
+    (tmp_path / "a" / "z.csv").write_text("clip;label\n")
+    with pytest.raises(InputError, match="z.csv: a label file needs the columns Clip,Interaction"):
+        read_label_csvs(tmp_path)

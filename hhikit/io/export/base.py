@@ -107,7 +107,9 @@ class AtomicFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         self.tmp = Path(tmp)
-        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        # a file name with bytes the file system could not decode (PEP 383 lone surrogates)
+        # is written as a \udcXX escape: valid JSON for the same string, readable in CSV / XML
+        self.fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="")
 
     def write(self, text: str) -> None:
         self.fh.write(text)
@@ -138,7 +140,7 @@ class Scratch:
 
     def __init__(self, beside: Path) -> None:
         beside.parent.mkdir(parents=True, exist_ok=True)
-        self.fh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", dir=beside.parent)  # noqa: SIM115 (lives as long as the writer)
+        self.fh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace", dir=beside.parent)  # noqa: SIM115 (lives as long as the writer)
         self.count = 0
 
     def add(self, text: str) -> None:
@@ -180,7 +182,8 @@ class ImageRefs:
         rel = self.local(path).lstrip("/")
         if self.options.image_root is not None:
             return self.options.image_root + rel
-        return LOCAL_FILES + quote(rel, safe="/")  # a query value: '&', '#', '%', spaces escaped
+        # a query value: spaces, '&', '#', '%' escaped; an undecodable name as the file's bytes
+        return LOCAL_FILES + quote(rel, safe="/", errors="surrogateescape")
 
     def _copy(self, p: Path) -> Path:
         key = os.path.abspath(p)
@@ -214,7 +217,7 @@ def image_root_to_path(url: str, options: ExportOptions) -> str:
     for prefix in prefixes:
         if url.startswith(prefix):
             rel = url[len(prefix) :].lstrip("/")
-            rel = unquote(rel) if prefix == LOCAL_FILES else rel
+            rel = unquote(rel, errors="surrogateescape") if prefix == LOCAL_FILES else rel
             root = options.document_root
             return (Path(root) / rel).as_posix() if root is not None else "/" + rel
     return url

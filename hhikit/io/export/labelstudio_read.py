@@ -22,10 +22,12 @@ CHUNK = 1 << 16
 
 def iter_json_array(path: str | Path) -> Iterator[dict[str, Any]]:
     """The objects of a JSON array file, one at a time (a file holding one object yields it)."""
+    import io
+
+    from hhikit.io.safeopen import open_regular
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    with open(path, encoding="utf-8", errors="strict") as fh:
+    with open_regular(path, what="Label Studio export") as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
         try:
             yield from _array_items(fh, path)
         except UnicodeDecodeError:

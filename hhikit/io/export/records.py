@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from hhikit.errors import InputError
+from hhikit.io.safeopen import RECORD_LINE_MAX, iter_lines, open_regular, shown
 from hhikit.types import SCHEMA, Record, from_dict
 
 Problem = Callable[[str], None]
-MAX_LINE = 64 << 20  # a record of thousands of people is under 1 MB; a longer line is no record
+MAX_LINE = RECORD_LINE_MAX  # a longer line is no record: read past in chunks, never held whole
 
 
 def _raise(msg: str) -> None:
@@ -20,23 +20,16 @@ def _raise(msg: str) -> None:
 
 
 def iter_results(path: str | Path, on_problem: Problem | None = None) -> Iterator[Record]:
-    """Yield the records of ``path``. A line that is not JSON, not an object, of another
-    schema or malformed is passed to ``on_problem`` as ``"FILE:LINE: what"`` and skipped
-    (``InputError`` when ``on_problem`` is None). A file whose first line is not a record
-    at all is refused as "not a results file"."""
-    path = Path(path)
+    """Yield the records of ``path`` (a regular file: a FIFO, device or folder is refused by
+    ``hhikit.io.safeopen``). A line that is not JSON, not an object, of another schema,
+    malformed or over ``MAX_LINE`` bytes is passed to ``on_problem`` as ``"FILE:LINE: what"``
+    and skipped (``InputError`` when ``on_problem`` is None). A file whose first line is not a
+    record at all is refused as "not a results file"."""
     report = on_problem or _raise
-    if not path.exists():
-        raise InputError(f"{path}: results file not found")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+    name = shown(str(path))
     seen = False
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 (closed by the with below)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with fh:
-        for n, raw in enumerate(_lines(fh), 1):
+    with open_regular(path, what="results") as fh:
+        for n, raw in iter_lines(fh, MAX_LINE):
             if raw is None:
                 problem, record = f"a line over {MAX_LINE:,} bytes (not a record)", None
             elif not raw.strip():
@@ -48,25 +41,8 @@ def iter_results(path: str | Path, on_problem: Problem | None = None) -> Iterato
                 yield record
                 continue
             if not seen:
-                raise InputError(f"{path}:{n}: not a results file ({problem}); expected JSON Lines of {SCHEMA} records")
-            report(f"{path}:{n}: {problem}; line skipped")
-
-
-def _lines(fh: BinaryIO) -> Iterator[bytes | None]:
-    """The lines of ``fh``; ``None`` for a line longer than ``MAX_LINE`` (read past in
-    chunks, never held whole)."""
-    while True:
-        line = fh.readline(MAX_LINE + 1)
-        if not line:
-            return
-        if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            while True:
-                rest = fh.readline(1 << 20)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield None
-            continue
-        yield line
+                raise InputError(f"{name}:{n}: not a results file ({problem}); expected JSON Lines of {SCHEMA} records")
+            report(f"{name}:{n}: {problem}; line skipped")
 
 
 def _parse(raw: bytes) -> tuple[str, Record | None]:

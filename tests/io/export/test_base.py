@@ -93,3 +93,23 @@ def test_atomic_files_are_ordinary_files_or_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
     s = export_records([], "coco", tmp_path / "empty.json")
     assert s.written == 0 and json.loads((tmp_path / "empty.json").read_text())["images"] == []
+
+
+@pytest.mark.parametrize("fmt", ["coco", "labelstudio", "csv", "hoi"])
+def test_an_undecodable_file_name_stays_one_valid_output(tmp_path, fmt):
+    """``os.listdir`` gives a name with bytes the file system encoding cannot decode as lone
+    surrogates; every output stays valid UTF-8 and the JSON ones read back the same name."""
+    name = "/photos/caf\udce9.jpg"
+    out = tmp_path / f"o.{fmt}"
+    export_records([hoi_record(name)], fmt, out, ExportOptions(keypoints=True))
+    text = out.read_bytes().decode("utf-8")  # valid UTF-8
+    if fmt == "coco":
+        assert json.loads(text)["images"][0]["hhi_path"] == name
+    elif fmt == "labelstudio":
+        task = json.loads(text)[0]
+        assert task["data"]["hhi_path"] == name and task["data"]["image"].endswith("caf%E9.jpg")  # the file's bytes
+        assert image_root_to_path(task["data"]["image"], ExportOptions()) == name
+    elif fmt == "hoi":
+        assert json.loads(text.splitlines()[0])["image"] == "caf\udce9.jpg"
+    else:
+        assert "caf\\udce9.jpg" in text

@@ -45,10 +45,14 @@ def test_real_results_load_in_pycocotools_with_the_right_counts(ww_records, ww_r
     assert ev.stats[0] == pytest.approx(1.0) and ev.stats[1] == pytest.approx(1.0)
     # relations refer to person annotations of their own image
     d = json.loads(gt_path.read_text())
-    assert len(d["hhi_relations"]) == sum(len(r.pairs) for r in ww_records)
+    pairs = [rel for rel in d["hhi_relations"] if rel["kind"] == "pair"]
+    hois = [rel for rel in d["hhi_relations"] if rel["kind"] == "hoi"]
+    assert len(pairs) == sum(len(r.pairs) for r in ww_records)
+    assert len(hois) == sum(len(r.hois) for r in ww_records)  # HOI triplets (the hoi stage), person -> object
     for rel in d["hhi_relations"]:
         s, o = coco.anns[rel["subject_id"]], coco.anns[rel["object_id"]]
-        assert s["image_id"] == o["image_id"] == rel["image_id"] and s["category_id"] == o["category_id"] == 1
+        assert s["image_id"] == o["image_id"] == rel["image_id"] and s["category_id"] == 1
+        assert (o["category_id"] == 1) == (rel["kind"] == "pair")
 
 
 def test_coco_round_trip_keeps_people_objects_pairs(ww_records, ww_results, tmp_path):
@@ -129,3 +133,17 @@ def test_error_records_are_skipped_and_counted(tmp_path):
     s = export(write_results([hoi_record(), bad], tmp_path / "r.jsonl"), "coco", tmp_path / "c.json")
     assert (s.read, s.written, s.skipped) == (2, 1, 1)
     assert len(json.loads((tmp_path / "c.json").read_text())["images"]) == 1
+
+
+def test_import_refuses_what_is_no_coco_file(tmp_path, monkeypatch):
+    import hhikit.io.export.coco as coco_mod
+    from hhikit.errors import InputError
+
+    with pytest.raises(InputError, match="is a directory, not a COCO file"):
+        read_coco(tmp_path)
+    (tmp_path / "x.json").write_text(json.dumps({"images": []}))
+    with pytest.raises(InputError, match="not a COCO file \\(needs 'images', 'annotations' and 'categories'\\)"):
+        read_coco(tmp_path / "x.json")
+    monkeypatch.setattr(coco_mod, "COCO_MAX_BYTES", 10)
+    with pytest.raises(InputError, match="over the 10 bytes limit for a COCO file"):
+        read_coco(tmp_path / "x.json")

@@ -217,3 +217,14 @@ def test_large_exports_stream_in_small_chunks(tmp_path, monkeypatch):
     out = tmp_path / "t.json"
     export_records([hoi_record(f"/d/{i}.jpg") for i in range(30)], "labelstudio", out)
     assert [r.path for r in read_labelstudio(out)] == [f"/d/{i}.jpg" for i in range(30)]
+
+
+def test_a_pipe_or_folder_is_no_export(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO"):
+        list(read_labelstudio(fifo))
+    with pytest.raises(InputError, match="is a directory, not a Label Studio export"):
+        list(read_labelstudio(tmp_path))

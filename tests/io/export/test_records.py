@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -48,10 +49,14 @@ def test_not_a_results_file_is_refused_at_its_first_line(tmp_path):
     coco.write_text(json.dumps({"images": [], "annotations": []}))
     with pytest.raises(InputError, match=r"coco\.json:1: not a results file \(a record of schema None"):
         list(iter_results(coco, lambda m: None))
-    with pytest.raises(InputError, match="not a regular file"):
+    with pytest.raises(InputError, match="is a directory, not a results file"):
         list(iter_results(tmp_path))
-    with pytest.raises(InputError, match="results file not found"):
+    with pytest.raises(InputError, match="nope.jsonl: no such file"):
         list(iter_results(tmp_path / "nope.jsonl"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # nobody writes to it: opening must not block
+    with pytest.raises(InputError, match="pipe: is a FIFO"):
+        list(iter_results(fifo))
 
 
 def test_a_failed_export_leaves_no_output(tmp_path):
