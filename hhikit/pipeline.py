@@ -38,8 +38,10 @@ class PipelineConfig:
         {}, help="option of the detector backend, e.g. pose33=true (value parsed as JSON when it can be)"
     )
     objects: bool = opt(True, help="context objects (COCO-80) when the detector also finds objects")
-    describer: str | None = opt("default", help="default | encdec:DIR | clipcap:DIR | none")
-    describer_options: dict[str, Any] = opt({}, help="option of the describer, e.g. ocr=true")
+    describer: str | None = opt("default", help="default | encdec:PATH | clipcap:PATH | clip:DIR | none")
+    describer_options: dict[str, Any] = opt(
+        {}, help="option of the describer, e.g. ocr=true; clip=DIR gpt2=DIR for a released captioner checkpoint"
+    )
     # Pairs: interactiveness model (None: the default "geometry"; "" turns scoring off) and
     # the NIS threshold (None: the model's own, chosen on V-COCO val; see docs/pairs.md).
     interactiveness: str | None = opt(None, help="pair interactiveness model: geometry (default) or tin")

@@ -45,6 +45,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.pairs.tin",
     "hhikit.describe.default",
     "hhikit.describe.captioners",
+    "hhikit.describe.clip",
     "hhikit.video.shots",
     "hhikit.video.asr",
     "hhikit.video.models",

@@ -3,46 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hhikit.cli.common import _group, _print_err, fail
+from hhikit.options import add_options, from_args
 
 if TYPE_CHECKING:
     pass
 
 
 def add_train(sub: Any) -> None:
+    from hhikit.train.captioner import CaptionerTrainConfig
+
     tsub = _group(sub, "train", "train a model")
-    c = tsub.add_parser(
-        "captioner", help="train an interaction captioner on a CSV/JSONL manifest (image, text, weight)"
-    )
-    c.add_argument("--data", required=True, type=Path, help="manifest: CSV with a header or JSON Lines")
+    c = tsub.add_parser("captioner", help="train an interaction captioner (the paper's recipe by default)")
+    c.add_argument(
+        "--data", required=True, type=Path,
+        help="manifest: CSV/JSONL with image, text, weight; or the paper's phhi.csv (id, pseudolabel, weight)",
+    )  # fmt: skip
     c.add_argument("--out", required=True, type=Path, help="output directory (checkpoints and the final model)")
-    c.add_argument("--kind", default="encdec", choices=["encdec", "clipcap"])
-    c.add_argument("--init", type=Path, help="a captioner directory to continue from")
-    c.add_argument("--clip", type=Path, help="pretrained CLIP directory (Hugging Face layout)")
-    c.add_argument("--gpt2", type=Path, help="pretrained GPT-2 directory (Hugging Face layout)")
-    c.add_argument("--epochs", type=int, default=1)
-    c.add_argument("--max-steps", type=int, default=None)
-    c.add_argument("--batch-size", type=int, default=16)
-    c.add_argument("--lr", type=float, default=1e-5)
-    c.add_argument("--weight-decay", type=float, default=0.1)
-    c.add_argument("--save-every", type=int, default=500)
-    c.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    add_options(c, CaptionerTrainConfig)  # defined once there
     c.set_defaults(func=run_train_captioner)
 
 
 def run_train_captioner(args: argparse.Namespace) -> int:
     from hhikit.errors import HHIError
-    from hhikit.train.captioner import train_captioner
+    from hhikit.train.captioner import CaptionerTrainConfig, train_captioner
 
     try:
-        rep = train_captioner(
-            args.data, args.out, init=args.init, kind=args.kind, clip_dir=args.clip, gpt2_dir=args.gpt2,
-            epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
-            weight_decay=args.weight_decay, save_every=args.save_every, resume=args.resume,
-        )  # fmt: skip
+        cfg = from_args(CaptionerTrainConfig, args)
+        rep = train_captioner(args.data, args.out, **dataclasses.asdict(cfg))
     except HHIError as exc:
         return fail(exc)
     for msg in rep.skipped[:10]:

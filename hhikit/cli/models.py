@@ -22,6 +22,17 @@ def add_models(sub: Any) -> None:
     pv = msub.add_parser("verify", help="load every available default model and run it once")
     pv.add_argument("names", nargs="*")
     pv.set_defaults(func=run_models_verify)
+    pi = msub.add_parser(
+        "import", help="convert released captioner weights (the paper's .ckpt, CLIPCap's .pt) to a captioner directory"
+    )
+    pi.add_argument(
+        "src", help="a captioner directory, the paper's Lightning .ckpt (or unpacked cc_ft.tar.gz), a CLIPCap .pt"
+    )
+    pi.add_argument("--out", required=True, help="captioner directory to write")
+    pi.add_argument("--kind", choices=["encdec", "clipcap"], default=None, help="check the checkpoint is of this kind")
+    pi.add_argument("--clip", help="CLIP directory (Hugging Face layout): configs, and the image tower for a .pt")
+    pi.add_argument("--gpt2", help="GPT-2 directory (Hugging Face layout): config and tokenizer")
+    pi.set_defaults(func=run_models_import)
 
 
 def run_models_list(args: argparse.Namespace) -> int:
@@ -76,3 +87,17 @@ def run_models_verify(args: argparse.Namespace) -> int:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {msg}")
         failures += not ok
     return 1 if failures else 0
+
+
+def run_models_import(args: argparse.Namespace) -> int:
+    from hhikit.describe.checkpoints import import_captioner
+    from hhikit.errors import HHIError
+
+    try:
+        out = import_captioner(args.src, args.out, args.kind, clip=args.clip, gpt2=args.gpt2)
+    except HHIError as exc:
+        return fail(exc)
+    meta = json.loads((out / "hhi_captioner.json").read_text())
+    src = meta.get("source", {})
+    print(f"wrote {meta['kind']} captioner {out} (from {src.get('format', '?')} {src.get('path', args.src)})")
+    return 0

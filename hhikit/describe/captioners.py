@@ -1,24 +1,28 @@
 """The paper's image captioners for interactions, built with ``transformers``.
 
-* **EncDec**: a frozen CLIP vision encoder; its projected image embedding goes through a
-  linear layer into the cross-attention of a GPT-2 decoder.
-* **ClipCap**: the CLIP image embedding goes through an MLP to ``prefix_len`` (10) prefix
-  token embeddings that are prepended to the GPT-2 input (no cross-attention).
+* **EncDec** (the paper's ``HHIModel``): a frozen CLIP vision encoder; its projected image
+  embedding goes through ``proj`` (Linear) into the cross-attention of ``gpt2``.
+* **ClipCap** (the paper's ``HHICCModel``): CLIPCap's ``ClipCaptionModel`` as ``cc``: the
+  CLIP image embedding goes through ``cc.clip_project`` (MLP 512 -> 3840 -> 7680, Tanh) to
+  ``prefix_len`` (10) prefix embeddings prepended to the input of ``cc.gpt``.
 
-Weights come from local directories in Hugging Face layout (nothing is downloaded):
-``build_captioner(kind, clip_dir, gpt2_dir)`` starts from pretrained CLIP and GPT-2;
-``save_captioner`` / ``load_captioner`` keep a trained model in one directory::
+The state-dict names are the paper's, so its Lightning checkpoint and CLIPCap's ``.pt`` load
+as they are (``hhikit.describe.checkpoints``). Weights come from local directories in
+Hugging Face layout (nothing is downloaded): ``build_captioner(kind, clip_dir, gpt2_dir)``
+starts from pretrained CLIP and GPT-2; ``save_captioner`` / ``load_captioner`` keep a
+captioner in one directory::
 
-    DIR/hhi_captioner.json   kind, prefix length, image size
+    DIR/hhi_captioner.json   kind, prefix length, mapper, image size, targets, source
     DIR/clip/config.json     CLIP vision config (with projection)
     DIR/gpt2/                GPT-2 config and tokenizer files
-    DIR/model.pt             every weight (state dict)
+    DIR/model.pt             every weight (state dict, the paper's names)
 
-Inference is the paper's beam search (``beam_search``): beam 32, at most 20 new tokens,
-scores are summed log-probabilities with no length normalisation, beams that emit the end
-token are set aside, and the top 8 finished beams are kept. It is written here rather than
-taken from ``generate`` so that scores and stopping match the paper exactly (``generate``
-with ``num_beams=32, length_penalty=0, num_return_sequences=8`` is the close equivalent).
+Targets and decoding are the paper's: the decoder learns ``pseudolabel[2:]`` and ``_ `` is
+put back in front of the decoded beam. Inference is the paper's beam search
+(``beam_search``): beam 32, at most 20 new tokens, scores are summed log-probabilities with
+no length normalisation, beams that emit the end token are set aside, and the top 8
+finished beams are kept. It is written here rather than taken from ``generate`` so that
+scores and stopping match the paper exactly.
 """
 
 from __future__ import annotations
@@ -31,67 +35,84 @@ from typing import Any
 import numpy as np
 
 from hhikit.describe.base import TOP_K, register_describer
+from hhikit.describe.hf import _torch, image_processor_of, preprocess, quiet_transformers, vision_config_of
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.types import ImageResult, Interaction
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 KINDS = ("encdec", "clipcap")
+MAPPERS = ("mlp", "linear")
+TARGETS = ("paper", "hhikit")
 BEAM, MAX_STEPS = 32, 20
 
 
-def _torch():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import torch
+def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: int = 10, mapper: str = "mlp") -> Any:
+    """The captioner as a torch module (random weights), with the paper's module names.
 
-    return torch
-
-
-def preprocess(images: list[np.ndarray], size: int) -> Any:
-    """RGB uint8 arrays -> CLIP pixel values (resize shortest side, centre crop, normalise)."""
-    import cv2
-
-    torch = _torch()
-    out = []
-    for im in images:
-        h, w = im.shape[:2]
-        f = size / min(h, w)
-        r = cv2.resize(im, (max(size, round(w * f)), max(size, round(h * f))), interpolation=cv2.INTER_CUBIC)
-        y0, x0 = (r.shape[0] - size) // 2, (r.shape[1] - size) // 2
-        c = r[y0 : y0 + size, x0 : x0 + size].astype(np.float32) / 255.0
-        c = (c - np.array(CLIP_MEAN, np.float32)) / np.array(CLIP_STD, np.float32)
-        out.append(torch.from_numpy(c.transpose(2, 0, 1).copy()))
-    return torch.stack(out)
-
-
-def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: int = 10) -> Any:
-    """The captioner as a torch module (random weights)."""
+    EncDec (``HHIModel``): ``clip`` (vision tower + ``visual_projection``), ``gpt2`` (GPT-2
+    with cross-attention), ``proj`` (Linear 512 -> 768). ClipCap (``HHICCModel``): ``clip``
+    and ``cc``, CLIPCap's ``ClipCaptionModel``: ``cc.clip_project`` (``mapper="mlp"``:
+    ``model.0`` Linear(512, 768*P/2), Tanh, ``model.2`` Linear(768*P/2, 768*P); ``"linear"``:
+    one Linear, CLIPCap's choice for P > 10) and ``cc.gpt``. So the paper's Lightning
+    checkpoint and the official CLIPCap ``.pt`` load with their own state-dict names.
+    """
     torch = _torch()
     from torch import nn
     from transformers import CLIPVisionModelWithProjection, GPT2LMHeadModel
 
     if kind not in KINDS:
         raise ConfigError(f"unknown captioner kind {kind!r}; expected one of {KINDS}")
+    if mapper not in MAPPERS:
+        raise ConfigError(f"unknown ClipCap mapping network {mapper!r}; expected one of {MAPPERS}")
+
+    class MLP(nn.Module):
+        """CLIPCap's ``MLP``: Linear layers with Tanh between them, in ``self.model``."""
+
+        def __init__(self, sizes: tuple[int, ...]) -> None:
+            super().__init__()
+            layers: list[Any] = []
+            for i in range(len(sizes) - 1):
+                layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+                if i < len(sizes) - 2:
+                    layers.append(nn.Tanh())
+            self.model = nn.Sequential(*layers)
+
+        def forward(self, x: Any) -> Any:
+            return self.model(x)
+
+    class ClipCaptionModel(nn.Module):
+        """CLIPCap's prefix model: ``clip_project`` maps a CLIP embedding to P GPT-2 embeddings."""
+
+        def __init__(self, prefix_size: int) -> None:
+            super().__init__()
+            self.prefix_length = prefix_len
+            self.gpt = GPT2LMHeadModel(gpt2_config)
+            self.gpt_embedding_size = d = gpt2_config.n_embd
+            if mapper == "linear":
+                self.clip_project: Any = nn.Linear(prefix_size, d * prefix_len)
+            else:
+                self.clip_project = MLP((prefix_size, d * prefix_len // 2, d * prefix_len))
 
     class Captioner(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.kind = kind
             self.prefix_len = prefix_len
+            self.mapper = mapper
             self.clip = CLIPVisionModelWithProjection(vision_config)
             for p in self.clip.parameters():
                 p.requires_grad = False  # frozen encoder
             if kind == "encdec":
                 gpt2_config.add_cross_attention = True
                 gpt2_config.is_decoder = True
-            self.gpt2 = GPT2LMHeadModel(gpt2_config)
-            d_img, d = vision_config.projection_dim, gpt2_config.n_embd
-            if kind == "encdec":
-                self.proj = nn.Linear(d_img, d)
+                self.gpt2 = GPT2LMHeadModel(gpt2_config)
+                self.proj = nn.Linear(vision_config.projection_dim, gpt2_config.n_embd)
             else:
-                hidden = d * prefix_len // 2
-                self.proj = nn.Sequential(nn.Linear(d_img, hidden), nn.Tanh(), nn.Linear(hidden, d * prefix_len))
+                self.cc = ClipCaptionModel(vision_config.projection_dim)
+
+        @property
+        def decoder(self) -> Any:
+            """The GPT-2 language model of either kind."""
+            return self.gpt2 if self.kind == "encdec" else self.cc.gpt
 
         def train(self, mode: bool = True) -> Captioner:
             super().train(mode)
@@ -99,11 +120,13 @@ def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: in
             return self
 
         def encode(self, pixel_values: Any) -> Any:
-            """Image -> decoder memory: (b, 1, d) for EncDec, (b, prefix_len, d) for ClipCap."""
+            """Image -> decoder memory: (b, 1, d) for EncDec, (b, prefix_len, d) for ClipCap.
+            The image embedding is ``visual_projection(pooler_output)``, as the paper's code."""
             with torch.no_grad():
                 e = self.clip(pixel_values=pixel_values).image_embeds
-            m = self.proj(e)
-            return m.unsqueeze(1) if self.kind == "encdec" else m.view(e.shape[0], self.prefix_len, -1)
+            if self.kind == "encdec":
+                return self.proj(e).unsqueeze(1)
+            return self.cc.clip_project(e).reshape(e.shape[0], self.prefix_len, -1)
 
         def logits(self, memory: Any, input_ids: Any, attention_mask: Any | None = None) -> Any:
             """Next-token logits at every text position: (b, t, vocab)."""
@@ -111,13 +134,13 @@ def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: in
                 return self.gpt2(
                     input_ids=input_ids, attention_mask=attention_mask, encoder_hidden_states=memory
                 ).logits
-            emb = self.gpt2.transformer.wte(input_ids)
+            emb = self.cc.gpt.transformer.wte(input_ids)
             x = torch.cat([memory, emb], dim=1)
             mask = None
             if attention_mask is not None:
                 ones = torch.ones(memory.shape[:2], dtype=attention_mask.dtype, device=attention_mask.device)
                 mask = torch.cat([ones, attention_mask], dim=1)
-            return self.gpt2(inputs_embeds=x, attention_mask=mask).logits[:, memory.shape[1] :]
+            return self.cc.gpt(inputs_embeds=x, attention_mask=mask).logits[:, memory.shape[1] :]
 
         def forward(self, pixel_values: Any, input_ids: Any, attention_mask: Any | None = None) -> Any:
             return self.logits(self.encode(pixel_values), input_ids, attention_mask)
@@ -126,12 +149,23 @@ def _make_module(kind: str, vision_config: Any, gpt2_config: Any, prefix_len: in
 
 
 class CaptionerModel:
-    """A captioner module with its tokenizer and image size: train, save, caption."""
+    """A captioner module with its tokenizer and image size: train, save, caption.
 
-    def __init__(self, module: Any, tokenizer: Any, image_size: int) -> None:
+    ``targets="paper"``: the decoder learns ``[BOS] pseudolabel[2:] [EOS]`` (the leading
+    ``_ `` is predictable, so it is dropped) and ``_ `` is put back when decoding, as the
+    paper's ``Collator`` and ``test.py``; ``"hhikit"``: the whole text with a leading space
+    (captioners trained by hhikit before the paper's recipe).
+    """
+
+    def __init__(self, module: Any, tokenizer: Any, image_size: int, targets: str = "paper") -> None:
+        if targets not in TARGETS:
+            raise ConfigError(f"unknown captioner targets {targets!r}; expected one of {TARGETS}")
         self.module = module
         self.tokenizer = tokenizer
         self.image_size = image_size
+        self.targets = targets
+        self.source: dict[str, Any] = {}
+        self.processor: Any | None = None  # the CLIP directory's image processor, when it has one
         eos = tokenizer.eos_token_id
         if eos is None:
             raise ConfigError("captioner tokenizer has no end-of-text token")
@@ -142,10 +176,29 @@ class CaptionerModel:
     def kind(self) -> str:
         return self.module.kind
 
-    def encode_texts(self, texts: list[str], max_len: int = 32) -> tuple[Any, Any, Any]:
-        """``[BOS] text [EOS]`` token ids (padded) and labels (-100 on padding)."""
+    def pixels(self, images: list[np.ndarray]) -> Any:
+        """CLIP pixel values of RGB uint8 images (the image processor's when known)."""
+        return preprocess(images, self.image_size, self.processor)
+
+    def target_text(self, text: str) -> str:
+        """What the decoder is trained to emit for an interaction text."""
+        if self.targets == "paper":
+            return text[2:] if text.startswith("_ ") else text  # the paper: pseudolabel[2:]
+        return " " + text.strip()
+
+    def decode(self, tokens: list[int]) -> str:
+        """Generated tokens (without BOS/EOS) -> interaction text."""
+        if self.targets == "paper":  # the paper's test.py: '_ ' + decode(indices[1:-1]), whose
+            # transformers (4.18) cleaned up tokenization spaces by default (" 's" -> "'s")
+            return "_ " + self.tokenizer.decode(tokens, clean_up_tokenization_spaces=True)
+        text = self.tokenizer.decode(tokens)
+        return normalise_caption(text.strip())
+
+    def encode_texts(self, texts: list[str], max_len: int | None = None) -> tuple[Any, Any, Any]:
+        """``[BOS] target [EOS]`` token ids (padded) and labels (-100 on padding)."""
         torch = _torch()
-        seqs = [[self.bos, *self.tokenizer.encode(" " + t.strip(), add_special_tokens=False)[: max_len - 2], self.eos]
+        limit = max_len or int(getattr(self.module.decoder.config, "n_positions", 1024)) - self.module.prefix_len
+        seqs = [[self.bos, *self.tokenizer.encode(self.target_text(t), add_special_tokens=False)[: limit - 2], self.eos]
                 for t in texts]  # fmt: skip
         n = max(len(s) for s in seqs)
         ids = torch.full((len(seqs), n), self.eos, dtype=torch.long)
@@ -157,9 +210,13 @@ class CaptionerModel:
             mask[i, : len(s)] = 1
         return ids, labels, mask
 
-    def loss(self, pixel_values: Any, texts: list[str], weights: Any, module: Any | None = None) -> Any:
-        """Per-token cross-entropy, each sample's tokens weighted by its weight (mean over
-        real tokens). ``module`` is the (possibly distributed-wrapped) module to call."""
+    def loss(
+        self, pixel_values: Any, texts: list[str], weights: Any, module: Any | None = None, normalise: str = "paper"
+    ) -> Any:
+        """Per-token cross-entropy, each sample's tokens times its weight. ``normalise="paper"``:
+        the mean over all batch x length positions, padding (loss 0) included, as the paper's
+        ``training_step``; ``"tokens"``: the mean over real tokens. ``module`` is the (possibly
+        distributed-wrapped) module to call."""
         torch = _torch()
         ids, labels, mask = self.encode_texts(texts)
         dev = pixel_values.device
@@ -170,9 +227,13 @@ class CaptionerModel:
             shift_labels.reshape(-1),
             ignore_index=-100,
             reduction="none",
-        ).view(shift_labels.shape)
-        valid = (shift_labels != -100).float()
+        ).view(shift_labels.shape)  # 0 at ignored (padding) positions
         w = weights.to(dev).float().unsqueeze(1)
+        if normalise == "paper":
+            return (per_tok * w).mean()
+        if normalise != "tokens":
+            raise ConfigError(f"unknown loss normalisation {normalise!r}; expected paper or tokens")
+        valid = (shift_labels != -100).float()
         return (per_tok * valid * w).sum() / valid.sum().clamp(min=1.0)
 
     def beam_search(
@@ -184,7 +245,7 @@ class CaptionerModel:
         m.eval()
         dev = next(m.parameters()).device
         with torch.no_grad():
-            memory = m.encode(preprocess([image], self.image_size).to(dev))
+            memory = m.encode(self.pixels([image]).to(dev))
             beams: list[tuple[list[int], float]] = [([self.bos], 0.0)]
             finished: list[tuple[list[int], float]] = []
             for _ in range(max_steps):
@@ -206,55 +267,66 @@ class CaptionerModel:
             if not finished:
                 finished = beams[:1]
             finished.sort(key=lambda c: -c[1])
-        out = []
-        for seq, score in finished[:keep]:
-            toks = [t for t in seq[1:] if t != self.eos]
-            out.append((self.tokenizer.decode(toks).strip(), score))
-        return out
+        return [(self.decode([t for t in seq[1:] if t != self.eos]), score) for seq, score in finished[:keep]]
 
 
-def build_captioner(kind: str, clip_dir: str | Path, gpt2_dir: str | Path, prefix_len: int = 10) -> CaptionerModel:
+def build_captioner(
+    kind: str, clip_dir: str | Path, gpt2_dir: str | Path, prefix_len: int = 10, targets: str = "paper"
+) -> CaptionerModel:
     """A new captioner from a pretrained CLIP and GPT-2 (local Hugging Face directories)."""
     _torch()
-    from transformers import AutoTokenizer, CLIPVisionConfig, CLIPVisionModelWithProjection, GPT2Config, GPT2LMHeadModel
+    from transformers import AutoTokenizer, CLIPVisionModelWithProjection, GPT2Config, GPT2LMHeadModel
 
-    for d in (clip_dir, gpt2_dir):
-        if not Path(d, "config.json").exists():
-            raise ModelUnavailable(
-                f"{d}: no config.json; put a Hugging Face model directory there (nothing is downloaded)"
-            )
-    vcfg = CLIPVisionConfig.from_pretrained(str(clip_dir))
+    if not Path(gpt2_dir, "config.json").exists():
+        raise ModelUnavailable(
+            f"{gpt2_dir}: no config.json; put a Hugging Face GPT-2 directory there (nothing is downloaded)"
+        )
+    vcfg = vision_config_of(clip_dir)
     gcfg = GPT2Config.from_pretrained(str(gpt2_dir))
     cap = _make_module(kind, vcfg, gcfg, prefix_len)
-    cap.clip = CLIPVisionModelWithProjection.from_pretrained(str(clip_dir))
+    with quiet_transformers():
+        cap.clip = CLIPVisionModelWithProjection.from_pretrained(str(clip_dir), config=vcfg)
+        pre = GPT2LMHeadModel.from_pretrained(str(gpt2_dir))
     for p in cap.clip.parameters():
         p.requires_grad = False
-    pre = GPT2LMHeadModel.from_pretrained(str(gpt2_dir))
-    cap.gpt2.load_state_dict(pre.state_dict(), strict=False)  # cross-attention stays newly initialised
+    cap.decoder.load_state_dict(pre.state_dict(), strict=False)  # cross-attention stays newly initialised
     tok = AutoTokenizer.from_pretrained(str(gpt2_dir))
-    return CaptionerModel(cap, tok, vcfg.image_size)
+    model = CaptionerModel(cap, tok, vcfg.image_size, targets)
+    model.source = {"format": "pretrained", "clip": str(clip_dir), "gpt2": str(gpt2_dir)}
+    model.processor = image_processor_of(clip_dir)
+    return model
 
 
 def from_configs(
-    kind: str, vision_config: Any, gpt2_config: Any, tokenizer: Any, prefix_len: int = 10
+    kind: str,
+    vision_config: Any,
+    gpt2_config: Any,
+    tokenizer: Any,
+    prefix_len: int = 10,
+    targets: str = "paper",
+    mapper: str = "mlp",
 ) -> CaptionerModel:
     """A captioner with random weights from configs (tests, or training from scratch)."""
     return CaptionerModel(
-        _make_module(kind, vision_config, gpt2_config, prefix_len), tokenizer, vision_config.image_size
+        _make_module(kind, vision_config, gpt2_config, prefix_len, mapper), tokenizer, vision_config.image_size, targets
     )
 
 
 def save_captioner(model: CaptionerModel, out_dir: str | Path) -> Path:
-    """Write a captioner directory (config, tokenizer, weights) that ``load_captioner`` reads."""
+    """Write a captioner directory (config, tokenizer, weights) that ``load_captioner`` reads;
+    ``hhi_captioner.json`` also records where the weights came from (``source``)."""
     torch = _torch()
     out = Path(out_dir)
     (out / "clip").mkdir(parents=True, exist_ok=True)
     (out / "gpt2").mkdir(parents=True, exist_ok=True)
     m = model.module
     m.clip.config.save_pretrained(str(out / "clip"))
-    m.gpt2.config.save_pretrained(str(out / "gpt2"))
+    m.decoder.config.save_pretrained(str(out / "gpt2"))
     model.tokenizer.save_pretrained(str(out / "gpt2"))
-    meta = {"kind": m.kind, "prefix_len": m.prefix_len, "image_size": model.image_size, "format": "hhikit-captioner/1"}
+    if model.processor is not None:
+        model.processor.save_pretrained(str(out / "clip"))
+    meta = {"kind": m.kind, "prefix_len": m.prefix_len, "mapper": m.mapper, "image_size": model.image_size,
+            "targets": model.targets, "format": FORMAT, "source": model.source}  # fmt: skip
     tmp = out / "model.pt.tmp"
     torch.save(m.state_dict(), tmp)
     os.replace(tmp, out / "model.pt")
@@ -262,28 +334,56 @@ def save_captioner(model: CaptionerModel, out_dir: str | Path) -> Path:
     return out
 
 
+FORMAT = "hhikit-captioner/2"
+
+
+def _legacy_keys(state: dict[str, Any], kind: str) -> dict[str, Any]:
+    """State-dict names of ``hhikit-captioner/1`` (ClipCap as ``proj.{0,2}`` and ``gpt2``) ->
+    the paper's (``cc.clip_project.model.{0,2}``, ``cc.gpt``)."""
+    if kind != "clipcap":
+        return state
+    out = {}
+    for k, v in state.items():
+        if k.startswith("proj."):
+            k = "cc.clip_project.model." + k[len("proj.") :]
+        elif k.startswith("gpt2."):
+            k = "cc.gpt." + k[len("gpt2.") :]
+        out[k] = v
+    return out
+
+
 def load_captioner(model_dir: str | Path, kind: str | None = None) -> CaptionerModel:
-    """Read a captioner saved by ``save_captioner``."""
+    """Read a captioner directory saved by ``save_captioner`` (or by older hhikit)."""
     torch = _torch()
     from transformers import AutoTokenizer, CLIPVisionConfig, GPT2Config
+
+    from hhikit.describe.checkpoints import check_state
 
     d = Path(model_dir)
     meta_p = d / "hhi_captioner.json"
     if not meta_p.exists() or not (d / "model.pt").exists():
         raise ModelUnavailable(
             f"{d}: not a trained captioner directory (needs hhi_captioner.json and model.pt); "
-            "train one with `hhi train captioner` (no weights are downloaded)"
+            "train one with `hhi train captioner` or convert released weights with `hhi models import`"
         )
     meta = json.loads(meta_p.read_text())
     if kind and meta["kind"] != kind:
         raise ConfigError(f"{d}: is a {meta['kind']} captioner, not {kind}")
+    legacy = meta.get("format") != FORMAT
     vcfg = CLIPVisionConfig.from_pretrained(str(d / "clip"))
     gcfg = GPT2Config.from_pretrained(str(d / "gpt2"))
     tok = AutoTokenizer.from_pretrained(str(d / "gpt2"))
-    model = from_configs(meta["kind"], vcfg, gcfg, tok, int(meta.get("prefix_len", 10)))
+    targets = meta.get("targets", "hhikit" if legacy else "paper")
+    model = from_configs(meta["kind"], vcfg, gcfg, tok, int(meta.get("prefix_len", 10)), targets,
+                         meta.get("mapper", "mlp"))  # fmt: skip
     state = torch.load(d / "model.pt", map_location="cpu", weights_only=True)
+    if legacy:
+        state = _legacy_keys(state, meta["kind"])
+    check_state(model.module, state, d / "model.pt")
     model.module.load_state_dict(state)
     model.module.eval()
+    model.source = dict(meta.get("source") or {})
+    model.processor = image_processor_of(d / "clip")
     return model
 
 
@@ -296,13 +396,26 @@ def normalise_caption(text: str) -> str:
 
 
 class CaptionerDescriber:
-    """Describer backed by a trained captioner: the image's top 8 beams, for the image and
-    for every non-suppressed pair (the captioner sees the whole image, as in the paper)."""
+    """Describer backed by a captioner: the image's top 8 beams, for the image and for every
+    non-suppressed pair (the captioner sees the whole image, as in the paper). ``model_dir``
+    is a hhikit captioner directory, the paper's Lightning checkpoint (or the directory
+    unpacked from ``cc_ft.tar.gz``) or an official CLIPCap ``.pt``; the last two need the
+    ``clip`` and ``gpt2`` Hugging Face directories."""
 
-    def __init__(self, model_dir: str | Path, kind: str, beam: int = BEAM, max_steps: int = MAX_STEPS) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path,
+        kind: str,
+        beam: int = BEAM,
+        max_steps: int = MAX_STEPS,
+        clip: str | Path | None = None,
+        gpt2: str | Path | None = None,
+    ) -> None:
+        from hhikit.describe.checkpoints import load_any
+
         self.name = kind
-        self.model = load_captioner(model_dir, kind)
-        self.beam, self.max_steps = beam, max_steps
+        self.model = load_any(model_dir, kind, clip=clip, gpt2=gpt2)
+        self.beam, self.max_steps = int(beam), int(max_steps)
 
     def describe(self, image: np.ndarray, result: ImageResult) -> None:
         beams = self.model.beam_search(image, self.beam, self.max_steps, TOP_K)
@@ -318,7 +431,7 @@ class CaptionerDescriber:
 def _factory(kind: str):
     def make(arg: str | None = None, **options: Any) -> CaptionerDescriber:
         if not arg:
-            raise ConfigError(f"describer {kind!r} needs a model directory: --describer {kind}:DIR")
+            raise ConfigError(f"describer {kind!r} needs a model directory or checkpoint: --describer {kind}:PATH")
         return CaptionerDescriber(arg, kind, **options)
 
     return make

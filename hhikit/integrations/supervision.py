@@ -48,7 +48,7 @@ def to_detections(record: ImageResult) -> sv.Detections:
 def objects_to_detections(record: ImageResult) -> sv.Detections:
     """The context objects of ``record``: ``class_id`` the COCO-80 index (-1 for another
     label) and ``data["class_name"]`` the label."""
-    from hhikit.io.export.coco import COCO80
+    from hhikit.taxonomy import COCO80
 
     sv = _sv()
     n = len(record.objects)

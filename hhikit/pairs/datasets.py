@@ -11,11 +11,14 @@ image with parallel lists ``boxes_h``, ``boxes_o``, ...; boxes ``[x1, y1, x2, y2
   its HOI class is ``no_interaction``, positive otherwise (explicit negatives, unlike
   V-COCO's). Each annotated (human box, object box) pair is one item; pairs whose object is
   a person are the human-human pairs.
+
+The files are read by ``hhikit.io.hoi_annotations`` (one reader and one box policy for
+training and evaluation): a malformed file or box is an ``InputError``; pairs without a role
+object or with a zero-area box are not ``usable`` and are left out here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.io.hoi_annotations import box_ok, read_annotation_json, read_hicodet, read_vcoco
 
 
 @dataclass
@@ -60,22 +64,11 @@ class PairSet:
 
 
 def _load_json(path: str | Path, keys: Sequence[str]) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        with open(p, encoding="utf-8") as fh:
-            d = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{p}: not a readable JSON file ({exc})") from None
-    if not isinstance(d, dict) or any(k not in d for k in keys):
-        raise InputError(f"{p}: not in the expected layout (needs keys {', '.join(keys)})")
-    return d
+    """The top-level object of an annotation file (kept for older imports)."""
+    return read_annotation_json(path, keys)
 
 
-def _valid(box: Any) -> bool:
-    b = np.asarray(box, dtype=float)
-    return b.shape == (4,) and bool(np.isfinite(b).all()) and b[2] > b[0] and b[3] > b[1]
+_valid = box_ok  # kept for older imports
 
 
 def load_vcoco(path: str | Path, humans_as_objects: bool = False) -> PairSet:
@@ -83,28 +76,24 @@ def load_vcoco(path: str | Path, humans_as_objects: bool = False) -> PairSet:
 
     ``humans_as_objects`` also pairs every annotated human with every other annotated human
     of the image (people are COCO objects too; such a pair is positive only when annotated)."""
-    d = _load_json(path, ("annotations", "objects"))
-    person = d["objects"].index("person") if "person" in d["objects"] else -1
+    ann = read_vcoco(path, require=("objects",))
+    objects_names = ann.meta["objects"]
+    person = objects_names.index("person") if "person" in objects_names else -1
     images: list[str] = []
     ba: list[Any] = []
     bb: list[Any] = []
     lab: list[int] = []
     isp: list[bool] = []
-    for k, ann in enumerate(d["annotations"]):
-        try:
-            hs, os_, objs = ann["boxes_h"], ann["boxes_o"], ann["objects"]
-        except (KeyError, TypeError):
-            raise InputError(f"{path}: annotation {k} lacks boxes_h/boxes_o/objects") from None
-        name = str(ann.get("file_name", k))
+    for im in ann.images:
         humans: dict[tuple[float, ...], None] = {}
         objects: dict[tuple[float, ...], int] = {}
         positive: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
-        for h, o, c in zip(hs, os_, objs):
-            if not (_valid(h) and _valid(o)):
+        for h, o, c, ok in zip(im.boxes_h.tolist(), im.boxes_o.tolist(), im.objects.tolist(), im.usable):
+            if not ok:
                 continue
-            th, to = tuple(map(float, h)), tuple(map(float, o))
+            th, to = tuple(h), tuple(o)
             humans[th] = None
-            objects[to] = int(c)
+            objects[to] = c
             positive.add((th, to))
         if humans_as_objects:
             for h in humans:
@@ -113,7 +102,7 @@ def load_vcoco(path: str | Path, humans_as_objects: bool = False) -> PairSet:
             for o, c in objects.items():
                 if h == o:
                     continue
-                images.append(name)
+                images.append(im.name)
                 ba.append(h)
                 bb.append(o)
                 lab.append(int((h, o) in positive))
@@ -140,36 +129,28 @@ def load_hicodet_pairs(path: str | Path, objects: HicoObjects = "person") -> Pai
     not a person (TIN's human-object transfer source) or anything."""
     if objects not in ("person", "non-person", "all"):
         raise InputError(f"{path}: unknown object selection {objects!r} (person, non-person or all)")
-    d = _load_json(path, ("annotation", "filenames", "objects", "verbs", "correspondence"))
+    ann = read_hicodet(path, require=("objects", "verbs", "correspondence"))
+    d = ann.meta
     if "person" not in d["objects"] or "no_interaction" not in d["verbs"]:
         raise InputError(f"{path}: no 'person' object or 'no_interaction' verb in this file")
     person = d["objects"].index("person")
     no_int = d["verbs"].index("no_interaction")
-    negative_hoi = {i for i, c in enumerate(d["correspondence"]) if c[2] == no_int}
-    images: list[str] = []
-    ba: list[Any] = []
-    bb: list[Any] = []
-    lab: list[int] = []
-    isp: list[bool] = []
-    for k, (ann, name) in enumerate(zip(d["annotation"], d["filenames"])):
-        try:
-            rows = zip(ann["boxes_h"], ann["boxes_o"], ann["hoi"], ann["object"])
-        except (KeyError, TypeError):
-            raise InputError(f"{path}: annotation {k} lacks boxes_h/boxes_o/hoi/object") from None
-        for h, o, hoi, obj in rows:
-            is_person = obj == person
-            if (objects == "person" and not is_person) or (objects == "non-person" and is_person):
-                continue
-            if not (_valid(h) and _valid(o)):
-                continue
-            images.append(str(name))
-            ba.append(h)
-            bb.append(o)
-            lab.append(int(hoi not in negative_hoi))
-            isp.append(is_person)
+    negative_hoi = np.asarray(sorted({i for i, c in enumerate(d["correspondence"]) if c[2] == no_int}), dtype=np.int64)
+    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for im in ann.images:
+        is_person = im.objects == person
+        keep = im.usable & {"person": is_person, "non-person": ~is_person, "all": True}[objects]
+        if keep.any():
+            labels = (~np.isin(im.labels[keep], negative_hoi)).astype(np.int64)
+            parts.append((im.name, im.boxes_h[keep], im.boxes_o[keep], labels, is_person[keep]))
+    images = [name for name, h, *_ in parts for _ in range(len(h))]
+    ba = [p[1] for p in parts] or [np.zeros((0, 4))]
+    bb = [p[2] for p in parts] or [np.zeros((0, 4))]
+    lab = [p[3] for p in parts] or [np.zeros(0, np.int64)]
+    isp = [p[4] for p in parts] or [np.zeros(0, bool)]
     return PairSet(
-        images, np.asarray(ba, dtype=np.float64).reshape(-1, 4), np.asarray(bb, dtype=np.float64).reshape(-1, 4),
-        np.asarray(lab, dtype=np.int64), np.asarray(isp, dtype=bool), [str(path)],
+        images, np.concatenate(ba).reshape(-1, 4), np.concatenate(bb).reshape(-1, 4),
+        np.concatenate(lab), np.concatenate(isp).astype(bool), [str(path)],
     )  # fmt: skip
 
 

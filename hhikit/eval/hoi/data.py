@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from hhikit.errors import InputError
+from hhikit.io.hoi_annotations import HOIAnnotations, read_annotation_json, read_hicodet, read_vcoco
 
 # ---------------------------------------------------------------- predictions
 
@@ -148,33 +149,29 @@ class HOIGroundTruth:
 
 
 def _read_json(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: annotation file not found")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON annotation file ({exc})") from None
+    """The top-level object of an annotation file (kept for older imports)."""
+    return read_annotation_json(path, ())
+
+
+def _flat(ann: HOIAnnotations) -> dict[str, np.ndarray]:
+    """Every pair of every image as flat arrays (nothing is dropped; see ``hoi_annotations``)."""
+    ims = ann.images
+    cat = np.concatenate
+    return {
+        "image": cat([np.full(len(im), im.index, dtype=np.int64) for im in ims] or [np.zeros(0, np.int64)]),
+        "box_h": cat([im.boxes_h for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
+        "box_o": cat([im.boxes_o for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
+        "hoi": cat([im.labels for im in ims] or [np.zeros(0, np.int64)]),
+        "obj": cat([im.objects for im in ims] or [np.zeros(0, np.int64)]),
+    }
 
 
 def load_hicodet(path: str | Path) -> HOIGroundTruth:
     """HICO-DET annotations in the ``instances_test2015.json`` layout: ``annotation`` (per image
     ``boxes_h``, ``boxes_o``, ``hoi``, ``object``, ``verb``), ``filenames``, ``empty``,
     ``correspondence`` (``[hoi, object, verb]``), ``rare``, ``non_rare``, ``objects``, ``verbs``."""
-    d = _read_json(path)
-    need = {"annotation", "filenames", "correspondence"}
-    if not need <= set(d):
-        raise InputError(f"{path}: not a HICO-DET annotation file (needs keys {sorted(need)})")
-    image, bh, bo, hoi, obj = [], [], [], [], []
-    for i, a in enumerate(d["annotation"]):
-        n = len(a.get("hoi", []))
-        if not (len(a.get("boxes_h", [])) == len(a.get("boxes_o", [])) == len(a.get("object", [])) == n):
-            raise InputError(f"{path}: annotation {i} has lists of different lengths")
-        image += [i] * n
-        bh += a["boxes_h"]
-        bo += a["boxes_o"]
-        hoi += a["hoi"]
-        obj += a["object"]
+    ann = read_hicodet(path, require=("correspondence",))
+    d = ann.meta
     corr = np.asarray(d["correspondence"], dtype=np.int64).reshape(-1, 3)
     n_classes = int(corr[:, 0].max()) + 1
     class_object = np.zeros(n_classes, dtype=np.int64)
@@ -184,12 +181,8 @@ def load_hicodet(path: str | Path) -> HOIGroundTruth:
         f"{verbs[v]} {objects[o]}" if v < len(verbs) and o < len(objects) else f"hoi {h}" for h, o, v in corr.tolist()
     ]
     return HOIGroundTruth(
-        filenames=list(d["filenames"]),
-        image=np.asarray(image, dtype=np.int64),
-        box_h=np.asarray(bh, dtype=np.float64).reshape(-1, 4),
-        box_o=np.asarray(bo, dtype=np.float64).reshape(-1, 4),
-        hoi=np.asarray(hoi, dtype=np.int64),
-        obj=np.asarray(obj, dtype=np.int64),
+        filenames=[im.name for im in ann.images],
+        **_flat(ann),
         classes=names,
         rare=list(d.get("rare", [])),
         non_rare=list(d.get("non_rare", [])),
@@ -204,29 +197,9 @@ def load_vcoco(path: str | Path) -> HOIGroundTruth:
     ``boxes_h``, ``boxes_o``, ``actions``, ``objects``, ``file_name``) and ``classes`` (the 24
     action-role names). A ``boxes_o`` entry that is null, [] or all zeros means the role object
     is not in the image (the shared file drops such pairs; other exports keep them)."""
-    d = _read_json(path)
-    if "annotations" not in d or "classes" not in d:
-        raise InputError(f"{path}: not a V-COCO annotation file (needs 'annotations' and 'classes')")
-    image, bh, bo, act, obj, names = [], [], [], [], [], []
-    for i, a in enumerate(d["annotations"]):
-        names.append(str(a.get("file_name", i)))
-        n = len(a.get("actions", []))
-        if not (len(a.get("boxes_h", [])) == len(a.get("boxes_o", [])) == n):
-            raise InputError(f"{path}: annotation {i} has lists of different lengths")
-        image += [i] * n
-        bh += [_box4(b) for b in a["boxes_h"]]
-        bo += [_box4(b, allow_empty=True) for b in a["boxes_o"]]
-        act += a["actions"]
-        obj += [int(o) if o is not None else -1 for o in a.get("objects", [-1] * n)]
+    ann = read_vcoco(path, require=("classes",))
     return HOIGroundTruth(
-        filenames=names,
-        image=np.asarray(image, dtype=np.int64),
-        box_h=np.asarray(bh, dtype=np.float64).reshape(-1, 4),
-        box_o=np.asarray(bo, dtype=np.float64).reshape(-1, 4),
-        hoi=np.asarray(act, dtype=np.int64),
-        obj=np.asarray(obj, dtype=np.int64),
-        classes=list(d["classes"]),
-        dataset="vcoco",
+        filenames=[im.name for im in ann.images], **_flat(ann), classes=list(ann.meta["classes"]), dataset="vcoco"
     )
 
 
@@ -290,9 +263,7 @@ def prepare_detections(gt: HOIGroundTruth, det: HOIDetections, count_empty: bool
 def rare_split(train: str | Path, n_classes: int) -> tuple[list[int], list[int]]:
     """Rare / non-rare classes from a HICO-DET *training* annotation file of the same layout:
     fewer than 10 training instances is rare (ho-rcnn ``eval_one.m``: ``num_inst < 10``)."""
-    d = _read_json(train)
-    if "annotation" not in d:
-        raise InputError(f"{train}: not a HICO-DET annotation file (needs key 'annotation')")
+    d = read_annotation_json(train, ("annotation",), "a HICO-DET annotation")
     counts = np.zeros(n_classes, dtype=np.int64)
     for a in d["annotation"]:
         h = np.asarray(a.get("hoi", []), dtype=np.int64)

@@ -22,27 +22,9 @@ from hhikit.io.export.base import (
     record_hois,
     register_writer,
 )
+from hhikit.taxonomy import COCO80, COCO80_IDS, COCO80_SUPERCATEGORIES
 from hhikit.types import SCHEMA, DetectedObject, ImageResult, Interaction, Pair, Person, Record, VideoResult
 
-COCO80: tuple[str, ...] = (
-    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
-    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
-    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
-    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
-    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
-    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
-    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
-    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
-    "hair drier", "toothbrush",
-)  # fmt: skip
-# The official COCO category ids of the 80 labels (the 91-id numbering with its gaps).
-COCO80_IDS: tuple[int, ...] = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34,
-    35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
-    64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90,
-)  # fmt: skip
-_SUPER = ((0, "person"), (1, "vehicle"), (9, "outdoor"), (14, "animal"), (24, "accessory"), (29, "sports"),
-          (39, "kitchen"), (46, "food"), (56, "furniture"), (62, "electronic"), (68, "appliance"), (73, "indoor"))  # fmt: skip
 # COCO's person skeleton (1-based keypoint indices), as in person_keypoints_*.json.
 COCO_SKELETON: list[list[int]] = [
     [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11],
@@ -54,7 +36,7 @@ COCO_MAX_BYTES = 4 << 30  # a COCO file is read whole (its parts refer to each o
 
 
 def _supercategory(i: int) -> str:
-    return next(name for start, name in reversed(_SUPER) if i >= start)
+    return next(name for start, name in reversed(COCO80_SUPERCATEGORIES) if i >= start)
 
 
 def _r(x: float) -> float:
