@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from tests.batch.batch_corpus import EXAMPLES, tiny_mp4
 from tests.hostile import HOG, hhi
 
@@ -25,6 +27,7 @@ def test_analyze_same_named_inputs_get_distinct_outputs_saying_which_is_which(tm
     assert f"wrote {out / 'x-2.json'}" in r.stdout.decode()
 
 
+@pytest.mark.slow
 def test_video_same_named_inputs_get_distinct_outputs(tmp_path):
     for d in ("a", "b"):
         (tmp_path / d).mkdir()

@@ -51,6 +51,7 @@ def test_analyze_gives_each_bad_input_its_line_and_processes_the_good_ones(corpu
     assert os.fsencode(recs[-2]["path"]).endswith(b"caf\xe9_latin1.jpg")
 
 
+@pytest.mark.slow
 def test_video_names_the_real_problem_and_processes_the_good_video(corpus):
     cases = [c for c in corpus.cases if c.video_msg]
     r = hhi("video", *[c.path for c in cases], *corpus.good_videos, "--no-asr", "--no-visual", timeout=600)
@@ -61,6 +62,7 @@ def test_video_names_the_real_problem_and_processes_the_good_video(corpus):
     assert "shots" in lines[corpus.good_videos[0]] and "ERROR" not in lines[corpus.good_videos[0]]
 
 
+@pytest.mark.slow
 def test_batch_manifest_of_every_case_gives_one_record_each(corpus, tmp_path):
     listed = [c.path for c in corpus.cases] + corpus.good_images + corpus.good_videos
     manifest = tmp_path / "list.txt"

@@ -3,6 +3,7 @@ geometry shared by the pose, face and hand detectors."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import weakref
@@ -84,18 +85,43 @@ def _close_task(task: Any) -> None:
         task._handle = None
 
 
+# Tasks of holders that were garbage-collected, closed later from ordinary code. Closing a
+# task hands work to its native worker thread; doing that from a garbage-collector callback
+# (which can run inside any allocation, e.g. while another thread pool is submitting) can
+# deadlock, so a collected holder only queues its task here.
+_PENDING: list[Any] = []
+_LIVE: weakref.WeakSet[_TaskHolder] = weakref.WeakSet()
+
+
+def _close_pending() -> None:
+    while _PENDING:
+        _close_task(_PENDING.pop())
+
+
+@atexit.register
+def _close_all() -> None:
+    """Before interpreter exit (a task's own ``__del__`` would run after ctypes is torn
+    down and print noise): close every live holder's task and every queued one."""
+    for holder in list(_LIVE):
+        holder.close()
+    _close_pending()
+
+
 class _TaskHolder:
-    """Owns one Tasks object, warms it up quietly and closes it before interpreter exit
-    (its ``__del__`` would otherwise run after ctypes is torn down and print noise)."""
+    """Owns one Tasks object, warms it up quietly and closes it: on ``close()``, after the
+    holder is collected (queued, closed by the next holder or at exit), or at exit."""
 
     def __init__(self, build: Any, name: str) -> None:
+        _close_pending()
         try:
             with _quiet_native_stderr():
                 self.task = build()
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailable(f"model {name!r} failed to load: {' '.join(str(exc).split())}") from None
         self._warm = False
-        self._finalizer = weakref.finalize(self, _close_task, self.task)
+        self._finalizer = weakref.finalize(self, _PENDING.append, self.task)
+        self._finalizer.atexit = False  # _close_all closes it at exit, from ordinary code
+        _LIVE.add(self)
 
     def run(self, image: np.ndarray) -> Any:
         mpi = _mp_image(image)
@@ -106,7 +132,9 @@ class _TaskHolder:
         return self.task.detect(mpi)
 
     def close(self) -> None:
-        self._finalizer()
+        if self._finalizer.detach() is not None:
+            _LIVE.discard(self)
+            _close_task(self.task)
 
 
 def _landmarks_to_array(landmarks: Any, w: int, h: int, ox: float = 0.0, oy: float = 0.0) -> np.ndarray:
