@@ -44,7 +44,7 @@ BACKEND_MODULES: list[str] = [
     "hhikit.pairs.interactiveness",
     "hhikit.pairs.tin",
     "hhikit.describe.default",
-    "hhikit.describe.captioners",
+    "hhikit.describe.captioner_backend",
     "hhikit.describe.clip",
     "hhikit.video.shots",
     "hhikit.video.asr",

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from hhikit.errors import INTERNAL, ConfigError, InputError, error_record, set_debug
+from hhikit.io.jsonl import read_jsonl
 from hhikit.perception import register_detector
 from hhikit.pipeline import Pipeline, PipelineConfig
-from hhikit.types import ImageResult, dumps, read_jsonl
+from hhikit.types import ImageResult, dumps
 
 
 class _Broken:
@@ -68,3 +69,13 @@ def test_read_jsonl_tolerates_only_a_truncated_last_line(tmp_path):
 
 def test_config_errors_are_not_internal():
     assert error_record(ConfigError("x"))["type"] == "ConfigError"
+
+
+def test_jsonl_helpers_stay_importable_from_types(tmp_path):
+    import hhikit.types
+    from hhikit.io import jsonl
+
+    assert hhikit.types.read_jsonl is jsonl.read_jsonl and hhikit.types.write_jsonl is jsonl.write_jsonl
+    rec = ImageResult(path="a.jpg", width=4, height=3)
+    assert hhikit.types.write_jsonl([rec], tmp_path / "r.jsonl") == 1
+    assert [r.path for r in hhikit.types.read_jsonl(tmp_path / "r.jsonl")] == ["a.jpg"]

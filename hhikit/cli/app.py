@@ -80,8 +80,8 @@ def add_report(sub: Any) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from hhikit.io.jsonl import read_jsonl
     from hhikit.io.report import write_report
-    from hhikit.types import read_jsonl
 
     if not args.results.is_file():
         _print_err(f"{args.results}: no such file")

@@ -34,10 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from hhikit.describe.base import TOP_K, register_describer
+from hhikit.describe.base import TOP_K
 from hhikit.describe.hf import _torch, image_processor_of, preprocess, quiet_transformers, vision_config_of
 from hhikit.errors import ConfigError, ModelUnavailable
-from hhikit.types import ImageResult, Interaction
 
 KINDS = ("encdec", "clipcap")
 MAPPERS = ("mlp", "linear")
@@ -357,8 +356,6 @@ def load_captioner(model_dir: str | Path, kind: str | None = None) -> CaptionerM
     torch = _torch()
     from transformers import AutoTokenizer, CLIPVisionConfig, GPT2Config
 
-    from hhikit.describe.checkpoints import check_state
-
     d = Path(model_dir)
     meta_p = d / "hhi_captioner.json"
     if not meta_p.exists() or not (d / "model.pt").exists():
@@ -395,47 +392,36 @@ def normalise_caption(text: str) -> str:
     return t
 
 
-class CaptionerDescriber:
-    """Describer backed by a captioner: the image's top 8 beams, for the image and for every
-    non-suppressed pair (the captioner sees the whole image, as in the paper). ``model_dir``
-    is a hhikit captioner directory, the paper's Lightning checkpoint (or the directory
-    unpacked from ``cc_ft.tar.gz``) or an official CLIPCap ``.pt``; the last two need the
-    ``clip`` and ``gpt2`` Hugging Face directories."""
-
-    def __init__(
-        self,
-        model_dir: str | Path,
-        kind: str,
-        beam: int = BEAM,
-        max_steps: int = MAX_STEPS,
-        clip: str | Path | None = None,
-        gpt2: str | Path | None = None,
-    ) -> None:
-        from hhikit.describe.checkpoints import load_any
-
-        self.name = kind
-        self.model = load_any(model_dir, kind, clip=clip, gpt2=gpt2)
-        self.beam, self.max_steps = int(beam), int(max_steps)
-
-    def describe(self, image: np.ndarray, result: ImageResult) -> None:
-        beams = self.model.beam_search(image, self.beam, self.max_steps, TOP_K)
-        cue = f"{self.name} captioner beam search (beam {self.beam}, summed log-prob)"
-        result.interactions = [
-            Interaction(normalise_caption(t), float(np.exp(s)), [cue, f"log-prob {s:.2f}"]) for t, s in beams
-        ]
-        for pr in result.pairs:
-            if not pr.suppressed:
-                pr.interactions = [Interaction(i.text, i.score, list(i.cues)) for i in result.interactions]
+def _short(keys: list[str], n: int = 3) -> str:
+    return ", ".join(keys[:n]) + (f" (+{len(keys) - n} more)" if len(keys) > n else "")
 
 
-def _factory(kind: str):
-    def make(arg: str | None = None, **options: Any) -> CaptionerDescriber:
-        if not arg:
-            raise ConfigError(f"describer {kind!r} needs a model directory or checkpoint: --describer {kind}:PATH")
-        return CaptionerDescriber(arg, kind, **options)
+def check_state(module: Any, state: dict[str, Any], path: str | Path) -> None:
+    """Raise ``ModelUnavailable`` (one line) unless ``state`` has exactly the module's keys
+    and shapes. A tied ``lm_head.weight`` may be absent."""
+    want = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    got = {k: tuple(getattr(v, "shape", ())) for k, v in state.items()}
+    missing = sorted(k for k in set(want) - set(got) if not k.endswith("lm_head.weight"))
+    extra = sorted(set(got) - set(want))
+    shaped = sorted(k for k in set(want) & set(got) if want[k] != got[k])
+    if not (missing or extra or shaped):
+        return
+    parts = []
+    if missing:
+        parts.append(f"missing {_short(missing)}")
+    if extra:
+        parts.append(f"unexpected {_short(extra)}")
+    if shaped:
+        k = shaped[0]
+        more = f" (+{len(shaped) - 1} more)" if len(shaped) > 1 else ""
+        parts.append(f"mis-shaped {k}: checkpoint {list(got[k])}, model {list(want[k])}{more}")
+    raise ModelUnavailable(f"{path}: does not fit the {module.kind} captioner: " + "; ".join(parts))
 
-    return make
 
+def __getattr__(name: str) -> Any:
+    # The describer backend moved to hhikit.describe.captioner_backend (kept here for one release).
+    if name == "CaptionerDescriber":
+        from hhikit.describe import captioner_backend
 
-register_describer("encdec", options_of=CaptionerDescriber)(_factory("encdec"))
-register_describer("clipcap", options_of=CaptionerDescriber)(_factory("clipcap"))
+        return captioner_backend.CaptionerDescriber
+    raise AttributeError(name)

@@ -24,38 +24,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from hhikit.describe.captioners import _short, check_state
 from hhikit.errors import ConfigError, ModelUnavailable
 
 # Buffers older transformers versions saved in state dicts; current models recompute them.
 _LEGACY_BUFFERS = (".attn.bias", ".attn.masked_bias", ".crossattention.bias", ".crossattention.masked_bias",
                    "embeddings.position_ids")  # fmt: skip
 _TEXT_TOWER = ("clip.text_model.", "clip.text_projection.", "clip.logit_scale")
-
-
-def _short(keys: list[str], n: int = 3) -> str:
-    return ", ".join(keys[:n]) + (f" (+{len(keys) - n} more)" if len(keys) > n else "")
-
-
-def check_state(module: Any, state: dict[str, Any], path: str | Path) -> None:
-    """Raise ``ModelUnavailable`` (one line) unless ``state`` has exactly the module's keys
-    and shapes. A tied ``lm_head.weight`` may be absent."""
-    want = {k: tuple(v.shape) for k, v in module.state_dict().items()}
-    got = {k: tuple(getattr(v, "shape", ())) for k, v in state.items()}
-    missing = sorted(k for k in set(want) - set(got) if not k.endswith("lm_head.weight"))
-    extra = sorted(set(got) - set(want))
-    shaped = sorted(k for k in set(want) & set(got) if want[k] != got[k])
-    if not (missing or extra or shaped):
-        return
-    parts = []
-    if missing:
-        parts.append(f"missing {_short(missing)}")
-    if extra:
-        parts.append(f"unexpected {_short(extra)}")
-    if shaped:
-        k = shaped[0]
-        more = f" (+{len(shaped) - 1} more)" if len(shaped) > 1 else ""
-        parts.append(f"mis-shaped {k}: checkpoint {list(got[k])}, model {list(want[k])}{more}")
-    raise ModelUnavailable(f"{path}: does not fit the {module.kind} captioner: " + "; ".join(parts))
 
 
 def _torch_load(path: Path) -> Any:

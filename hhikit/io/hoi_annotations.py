@@ -66,10 +66,24 @@ class HOIAnnotations:
     images: list[AnnotatedImage]
     meta: dict[str, Any]
 
+    def flat(self) -> dict[str, np.ndarray]:
+        """Every pair of every image as flat arrays: ``image`` (entry index), ``box_h``,
+        ``box_o``, ``labels``, ``objects`` and ``usable``."""
+        ims = self.images
+        cat = np.concatenate
+        out = {
+            "image": cat([np.full(len(im), im.index, dtype=np.int64) for im in ims] or [np.zeros(0, np.int64)]),
+            "box_h": cat([im.boxes_h for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
+            "box_o": cat([im.boxes_o for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
+            "labels": cat([im.labels for im in ims] or [np.zeros(0, np.int64)]),
+            "objects": cat([im.objects for im in ims] or [np.zeros(0, np.int64)]),
+        }
+        out["usable"] = _positive(out["box_h"]) & _positive(out["box_o"])
+        return out
+
 
 def _positive(b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(b).all(1) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+    return np.isfinite(b).all(1) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])  # NaN compares False
 
 
 def box_ok(box: Any) -> bool:

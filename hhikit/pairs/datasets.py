@@ -136,21 +136,13 @@ def load_hicodet_pairs(path: str | Path, objects: HicoObjects = "person") -> Pai
     person = d["objects"].index("person")
     no_int = d["verbs"].index("no_interaction")
     negative_hoi = np.asarray(sorted({i for i, c in enumerate(d["correspondence"]) if c[2] == no_int}), dtype=np.int64)
-    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for im in ann.images:
-        is_person = im.objects == person
-        keep = im.usable & {"person": is_person, "non-person": ~is_person, "all": True}[objects]
-        if keep.any():
-            labels = (~np.isin(im.labels[keep], negative_hoi)).astype(np.int64)
-            parts.append((im.name, im.boxes_h[keep], im.boxes_o[keep], labels, is_person[keep]))
-    images = [name for name, h, *_ in parts for _ in range(len(h))]
-    ba = [p[1] for p in parts] or [np.zeros((0, 4))]
-    bb = [p[2] for p in parts] or [np.zeros((0, 4))]
-    lab = [p[3] for p in parts] or [np.zeros(0, np.int64)]
-    isp = [p[4] for p in parts] or [np.zeros(0, bool)]
+    f = ann.flat()
+    is_person = f["objects"] == person
+    keep = f["usable"] & {"person": is_person, "non-person": ~is_person, "all": True}[objects]
+    names = [im.name for im in ann.images]
     return PairSet(
-        images, np.concatenate(ba).reshape(-1, 4), np.concatenate(bb).reshape(-1, 4),
-        np.concatenate(lab), np.concatenate(isp).astype(bool), [str(path)],
+        [names[i] for i in f["image"][keep]], f["box_h"][keep], f["box_o"][keep],
+        (~np.isin(f["labels"][keep], negative_hoi)).astype(np.int64), is_person[keep], [str(path)],
     )  # fmt: skip
 
 

@@ -154,16 +154,9 @@ def _read_json(path: str | Path) -> dict[str, Any]:
 
 
 def _flat(ann: HOIAnnotations) -> dict[str, np.ndarray]:
-    """Every pair of every image as flat arrays (nothing is dropped; see ``hoi_annotations``)."""
-    ims = ann.images
-    cat = np.concatenate
-    return {
-        "image": cat([np.full(len(im), im.index, dtype=np.int64) for im in ims] or [np.zeros(0, np.int64)]),
-        "box_h": cat([im.boxes_h for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
-        "box_o": cat([im.boxes_o for im in ims] or [np.zeros((0, 4))]).reshape(-1, 4),
-        "hoi": cat([im.labels for im in ims] or [np.zeros(0, np.int64)]),
-        "obj": cat([im.objects for im in ims] or [np.zeros(0, np.int64)]),
-    }
+    """Every pair of every image (nothing is dropped; see ``hoi_annotations``)."""
+    f = ann.flat()
+    return {"image": f["image"], "box_h": f["box_h"], "box_o": f["box_o"], "hoi": f["labels"], "obj": f["objects"]}
 
 
 def load_hicodet(path: str | Path) -> HOIGroundTruth:
