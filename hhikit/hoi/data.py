@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from hhikit.errors import InputError
-from hhikit.pairs.datasets import _load_json, _valid
+from hhikit.io.hoi_annotations import AnnotatedImage, read_hicodet, read_vcoco
 from hhikit.taxonomy import COCO80
 
 COCO80_INDEX = {n: i for i, n in enumerate(COCO80)}
@@ -64,29 +64,35 @@ class HOIPairs:
 
 
 def _rows_to_pairs(
-    per_image: list[tuple[str, list[Any], list[Any], list[int], list[list[int]]]], n_classes: int, mode: Enumerate
+    ims: list[AnnotatedImage], to80: np.ndarray, n_classes: int, mode: Enumerate
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``per_image``: (name, boxes_h, boxes_o, objects, classes of each annotated pair)."""
+    """The pairs of ``ims`` (``hhikit.io.hoi_annotations`` records; only usable pairs, whose
+    object ``to80`` maps to a COCO-80 index); ``to80`` maps the file's object indices."""
     images: list[str] = []
     bh: list[tuple[float, ...]] = []
     bo: list[tuple[float, ...]] = []
     obj: list[int] = []
     lab: list[np.ndarray] = []
-    for name, hs, os_, objs, cls in per_image:
+    lut = np.append(to80, -1)
+    for im in ims:
+        inside = (im.objects >= 0) & (im.objects < len(to80))
+        cs = lut[np.where(inside, im.objects, len(to80))]  # -1: not a COCO-80 object
         humans: dict[tuple[float, ...], None] = {}
         objects: dict[tuple[float, ...], int] = {}
         pos: dict[tuple[tuple[float, ...], tuple[float, ...]], np.ndarray] = {}
-        for h, o, c, k in zip(hs, os_, objs, cls, strict=True):
-            if not (_valid(h) and _valid(o)) or not 0 <= c < len(COCO80):
-                continue
-            th, to = tuple(map(float, h)), tuple(map(float, o))
+        ok = im.usable & (cs >= 0)
+        for h, o, c, k in zip(
+            im.boxes_h[ok].tolist(), im.boxes_o[ok].tolist(), cs[ok].tolist(), im.labels[ok].tolist()
+        ):
+            th, to = tuple(h), tuple(o)
             humans[th] = None
             objects.setdefault(to, c)
             y = pos.setdefault((th, to), np.zeros(n_classes, np.int8))
-            y[[i for i in k if 0 <= i < n_classes]] = 1
+            if 0 <= k < n_classes:
+                y[k] = 1
         keys = list(pos) if mode == "annotated" else [(h, o) for h in humans for o in objects if h != o]
         for h, o in keys:
-            images.append(name)
+            images.append(im.name)
             bh.append(h)
             bo.append(o)
             obj.append(objects[o])
@@ -102,26 +108,17 @@ def _rows_to_pairs(
 
 def load_vcoco_pairs(path: str | Path, mode: Enumerate = "all") -> HOIPairs:
     """V-COCO (``instances_vcoco_*.json``): 24 action-role classes; objects index ``objects``."""
-    d = _load_json(path, ("annotations", "classes", "objects"))
-    names = list(d["objects"])
-    to80 = [COCO80_INDEX.get(str(n), -1) for n in names]
-    per = []
-    for k, a in enumerate(d["annotations"]):
-        try:
-            objs = [to80[int(c)] if 0 <= int(c) < len(to80) else -1 for c in a["objects"]]
-            per.append((str(a.get("file_name", k)), a["boxes_h"], a["boxes_o"], objs, [[int(x)] for x in a["actions"]]))
-        except (KeyError, TypeError, ValueError):
-            raise InputError(f"{path}: annotation {k} lacks boxes_h/boxes_o/actions/objects") from None
-        if not len(a["boxes_h"]) == len(a["boxes_o"]) == len(a["actions"]) == len(objs):
-            raise InputError(f"{path}: annotation {k} has lists of different lengths")
-    classes = [str(c) for c in d["classes"]]
-    images, bh, bo, obj, lab = _rows_to_pairs(per, len(classes), mode)
+    ann = read_vcoco(path, require=("classes", "objects"))
+    to80 = np.asarray([COCO80_INDEX.get(str(n), -1) for n in ann.meta["objects"]], dtype=np.int64)
+    classes = [str(c) for c in ann.meta["classes"]]
+    images, bh, bo, obj, lab = _rows_to_pairs(ann.images, to80, len(classes), mode)
     return HOIPairs("vcoco", classes, images, bh, bo, obj, lab, np.zeros(len(classes), bool), None, [str(path)])
 
 
 def load_hicodet_hoi_pairs(path: str | Path, mode: Enumerate = "all") -> HOIPairs:
     """HICO-DET (``instances_{train,test}2015.json`` layout): 600 classes incl. ``no_interaction``."""
-    d = _load_json(path, ("annotation", "filenames", "objects", "verbs", "correspondence"))
+    ann = read_hicodet(path, require=("objects", "verbs", "correspondence"))
+    d = ann.meta
     to80 = [COCO80_INDEX.get(str(n).replace("_", " "), -1) for n in d["objects"]]
     if min(to80, default=-1) < 0:
         bad = [n for n, i in zip(d["objects"], to80, strict=True) if i < 0]
@@ -135,16 +132,10 @@ def load_hicodet_hoi_pairs(path: str | Path, mode: Enumerate = "all") -> HOIPair
     for h, o, v in corr.tolist():
         no_int[h] = verbs[v] == "no_interaction"
         class_object[h] = to80[o]
-    per = []
-    for k, (a, name) in enumerate(zip(d["annotation"], d["filenames"], strict=False)):
-        try:
-            objs = [to80[int(c)] for c in a["object"]]
-            per.append((str(name), a["boxes_h"], a["boxes_o"], objs, [[int(x)] for x in a["hoi"]]))
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise InputError(f"{path}: annotation {k} lacks boxes_h/boxes_o/hoi/object") from None
-        if not len(a["boxes_h"]) == len(a["boxes_o"]) == len(a["hoi"]) == len(objs):
-            raise InputError(f"{path}: annotation {k} has lists of different lengths")
-    images, bh, bo, obj, lab = _rows_to_pairs(per, n, mode)
+    for im in ann.images:
+        if len(im) and (im.objects.min() < 0 or im.objects.max() >= len(to80)):
+            raise InputError(f"{path}: annotation {im.index}: object index out of 0..{len(to80) - 1}")
+    images, bh, bo, obj, lab = _rows_to_pairs(ann.images, np.asarray(to80, np.int64), n, mode)
     return HOIPairs("hicodet", classes, images, bh, bo, obj, lab, no_int, class_object, [str(path)])
 
 
