@@ -12,11 +12,7 @@ MAX_LINES = 500
 # splits them; a listed module that is short again must leave the list (checked below).
 BEING_SPLIT: dict[str, str] = {}
 # Circles inside areas being rewritten elsewhere (listed by their modules).
-KNOWN_CIRCLES: dict[frozenset[str], str] = {
-    frozenset(
-        {"hhikit.eval.hoi.data", "hhikit.eval.hoi.vcoco"}
-    ): "issue 14 (eval/hoi/ split): data.py imports vcoco lazily",
-}
+KNOWN_CIRCLES: dict[frozenset[str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

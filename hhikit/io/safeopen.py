@@ -67,6 +67,18 @@ def _size_words(n: int) -> str:
     return f"{n:,} bytes"
 
 
+def _open_nonblocking(name: str, what: str) -> int:
+    """A read-only descriptor of ``name``; ``O_NONBLOCK`` makes opening a FIFO return at once
+    (the caller's ``fstat`` then decides). Failures are one ``InputError`` line."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        return os.open(name, flags)
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, not {_a(what)}") from None
+    except OSError as exc:
+        raise InputError(f"{name}: {os_reason(exc)}") from None
+
+
 def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None, what: str = "file") -> BinaryIO:
     """Open a regular file for binary reading, or raise ``InputError`` with one clear line.
 
@@ -74,13 +86,7 @@ def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None, wha
     (not a ``stat`` before it, which could race) decides. ``what`` names the expected kind
     in messages ("image", "video", "manifest")."""
     name = os.fspath(path)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(name, flags)
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not {_a(what)}") from None
-    except OSError as exc:
-        raise InputError(f"{name}: {os_reason(exc)}") from None
+    fd = _open_nonblocking(name, what)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -117,13 +123,7 @@ def open_stream(path: str | os.PathLike[str], what: str = "manifest") -> BinaryI
     name = os.fspath(path)
     if name == "-":
         return os.fdopen(os.dup(0), "rb")
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(name, flags)
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not {_a(what)}") from None
-    except OSError as exc:
-        raise InputError(f"{name}: {os_reason(exc)}") from None
+    fd = _open_nonblocking(name, what)
     try:
         st = os.fstat(fd)
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from hhikit.eval.hoi.data import (
     HOIDetections,
     HOIGroundTruth,
-    gt_as_predictions,
     load_hicodet,
     load_hoi_ground_truth,
     load_vcoco,
@@ -23,6 +22,7 @@ from hhikit.eval.hoi.data import (
 from hhikit.eval.hoi.hicodet import evaluate_hicodet
 from hhikit.eval.hoi.interactive import evaluate_interactiveness, interactive_pairs
 from hhikit.eval.hoi.match import IOU_THRESHOLD, match_detections, per_class_ap, rank_order
+from hhikit.eval.hoi.truth import gt_as_predictions
 from hhikit.eval.hoi.vcoco import evaluate_vcoco
 
 __all__ = [

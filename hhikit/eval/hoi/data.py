@@ -5,7 +5,7 @@ name a bad detection before any figure is computed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,27 +196,6 @@ def load_vcoco(path: str | Path) -> HOIGroundTruth:
     )
 
 
-def gt_as_predictions(gt: HOIGroundTruth, score: float = 1.0) -> Iterator[dict[str, Any]]:
-    """Every ground-truth pair as a detection row (for tests and benchmarks: mAP must be 1).
-    V-COCO: one row per person and action-role class of an action the person does (role box
-    null where the person has no role object), later rows of a (person, action) scored half,
-    so that role and agent AP are 1 under ``vsrl_eval.py``'s rules."""
-    if gt.dataset == "vcoco":
-        from hhikit.eval.hoi.vcoco import vcoco_gt_as_predictions
-
-        yield from vcoco_gt_as_predictions(gt, score)
-        return
-    for i in range(len(gt.image)):
-        bo = gt.box_o[i]
-        yield {
-            "image": gt.filenames[int(gt.image[i])],
-            "box_h": [float(v) for v in gt.box_h[i]],
-            "box_o": None if np.isnan(bo).any() else [float(v) for v in bo],
-            "hoi": int(gt.hoi[i]),
-            "score": float(score),
-        }
-
-
 @dataclass
 class Prepared:
     det_img: np.ndarray
@@ -281,3 +260,13 @@ def load_hoi_ground_truth(
     if train is not None:
         gt.rare, gt.non_rare = rare_split(train, gt.n_classes)
     return gt
+
+
+def __getattr__(name: str) -> Any:
+    # gt_as_predictions moved to hhikit.eval.hoi.truth (it needs the V-COCO rows of vcoco.py,
+    # which imports this module); kept importable here for one release.
+    if name == "gt_as_predictions":
+        from hhikit.eval.hoi import truth
+
+        return truth.gt_as_predictions
+    raise AttributeError(name)
