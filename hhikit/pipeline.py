@@ -157,7 +157,7 @@ class Pipeline:
         if "threshold" in inspect.signature(self.detector.detect_objects).parameters:
             low = self.detector.detect_objects(image, threshold=self.config.hoi_object_threshold)
             result.objects = merge_objects(result.objects, low)
-        result.hois = detect_hois(result.people, result.objects, self.hoi_model)
+        result.hois = detect_hois(result.people, result.objects, self.hoi_model, image=image)
 
     def _describe(self, image: np.ndarray, result: ImageResult) -> None:
         assert self.describer is not None

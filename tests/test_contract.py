@@ -178,7 +178,35 @@ def test_export_contract(name, photo, tmp_path):
     assert paths and all(isinstance(p, type(tmp_path)) and p.exists() for p in paths)
 
 
+@pytest.mark.parametrize("name", _names("hoi"))
+def test_hoi_contract(name):
+    """An HOI model scores every person x object pair of a real photo into typed triplets."""
+    from hhikit.hoi.image import detect_hois
+    from hhikit.types import HOI
+
+    model = _build("hoi", name)
+    image = read_image(shared_path("examples", "ski.jpg"))
+    h, w = image.shape[:2]
+    people = [Person(0, [0.3 * w, 0.1 * h, 0.6 * w, 0.9 * h], 0.9)]
+    objects = [DetectedObject("skis", [0.2 * w, 0.8 * h, 0.7 * w, 0.95 * h], 0.7),
+               DetectedObject("person", [0.6 * w, 0.1 * h, 0.9 * w, 0.9 * h], 0.8)]  # fmt: skip
+    hois = detect_hois(people, objects, model, image=image)
+    assert hois and all(isinstance(x, HOI) and x.person == 0 and x.object == 0 for x in hois)  # people are no objects
+    assert all(0.0 <= x.interactiveness <= 1.0 and isinstance(x.suppressed, bool) and x.cues for x in hois)
+    assert all(x.label == model.classes[x.hoi] and x.object_name == "skis" for x in hois)
+
+
 def test_every_kind_has_a_contract():
     kinds = {e.kind for e in registry.entries()} - {"setup"}  # set-up steps run in hhi models setup
-    covered = {"detector", "interactiveness", "describer", "shot_detector", "asr", "model", "clip_feature", "export"}
+    covered = {
+        "detector",
+        "interactiveness",
+        "describer",
+        "shot_detector",
+        "asr",
+        "model",
+        "clip_feature",
+        "export",
+        "hoi",
+    }
     assert kinds <= covered, f"no contract test for kinds {kinds - covered}"

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from hhikit.errors import ConfigError
 from hhikit.hoi.data import COCO80_INDEX
 from hhikit.hoi.rules import apply_hoi_rules
 from hhikit.pairs.features import BOX_FEATURES, box_features
@@ -53,9 +54,15 @@ def split_label(label: str) -> tuple[str, str]:
 
 
 def detect_hois(
-    people: Sequence[Person], objects: Sequence[DetectedObject], model: Any, top_k: int = 3, min_prob: float = 0.1
+    people: Sequence[Person],
+    objects: Sequence[DetectedObject],
+    model: Any,
+    top_k: int = 3,
+    min_prob: float = 0.1,
+    image: np.ndarray | None = None,
 ) -> list[HOI]:
-    """Scored HOI triplets of the image (see the module docstring)."""
+    """Scored HOI triplets of the image (see the module docstring). A model that looks at the
+    pixels (the full TIN network: ``predict_image``) needs ``image``, RGB uint8."""
     from hhikit.pairs.nis import _coco17
 
     idx = [(p, j) for p in people for j, o in enumerate(objects) if o.label in COCO80_INDEX and o.label != "person"]
@@ -66,7 +73,12 @@ def detect_hois(
     obj = np.array([COCO80_INDEX[objects[j].label] for _, j in idx])
     use_pose = bool(getattr(model, "meta", {}).get("pose", False))
     kps = [_coco17(p) for p, _ in idx] if use_pose else None
-    p_hoi, p_bin = model.predict(box_h, box_o, obj, kps)
+    if callable(getattr(model, "predict_image", None)):
+        if image is None:
+            raise ConfigError(f"HOI model {getattr(model, 'name', '?')!r} needs the image")
+        p_hoi, p_bin = model.predict_image(image, box_h, box_o, kps)
+    else:
+        p_hoi, p_bin = model.predict(box_h, box_o, obj, kps)
     s_h = np.array([p.score for p, _ in idx])
     s_o = np.array([objects[j].score for _, j in idx])
     no_int = getattr(model, "no_interaction", None)

@@ -76,6 +76,25 @@ def test_tiny_tin_network_trains_loss_goes_down_and_reloads(tmp_path: Path) -> N
     p, b = model.predict_image(img, [[10, 10, 50, 90]], [[60, 40, 90, 70]])
     assert p.shape == (1, 2) and b.shape == (1, 2) and np.isfinite(p).all()
     assert set(model.net.state_dict()) >= {"conv1_sp.weight", "fc8_binary_1.weight", "cls_score_binary.weight"}
+    # the trained network is what `hhi analyze --hoi-model tin --hoi-weights PATH` scores pairs with
+    from hhikit.errors import ConfigError
+    from hhikit.hoi.image import detect_hois
+    from hhikit.types import DetectedObject, Person
+
+    people, objects = [Person(0, [10, 10, 50, 90], 0.9)], [DetectedObject("sports ball", [60, 40, 90, 70], 0.8)]
+    hois = detect_hois(people, objects, model, image=np.ascontiguousarray(img))
+    assert (
+        hois
+        and {h.label for h in hois} <= {"hold obj", "kick obj"}
+        and all(h.object_name == "sports ball" for h in hois)
+    )
+    with pytest.raises(ConfigError, match="needs the image"):
+        detect_hois(people, objects, model)
+    from hhikit.pipeline import Pipeline, PipelineConfig
+
+    pipe = Pipeline(PipelineConfig(hoi=True, hoi_model="tin", hoi_options={"weights": str(out)}))
+    rec = pipe.analyze(str(images / "COCO_train2014_000000000000.jpg"))
+    assert rec.error is None and all(h.label in ("hold obj", "kick obj") for h in rec.hois)
 
 
 def test_tin_refuses_test_split_and_bad_checkpoint(tmp_path: Path) -> None:
