@@ -28,7 +28,6 @@ scores and stopping match the paper exactly.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ import numpy as np
 from hhikit.describe.base import TOP_K
 from hhikit.describe.hf import _torch, image_processor_of, preprocess, quiet_transformers, vision_config_of
 from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.io.atomic import atomic_path
 
 KINDS = ("encdec", "clipcap")
 MAPPERS = ("mlp", "linear")
@@ -326,9 +326,8 @@ def save_captioner(model: CaptionerModel, out_dir: str | Path) -> Path:
         model.processor.save_pretrained(str(out / "clip"))
     meta = {"kind": m.kind, "prefix_len": m.prefix_len, "mapper": m.mapper, "image_size": model.image_size,
             "targets": model.targets, "format": FORMAT, "source": model.source}  # fmt: skip
-    tmp = out / "model.pt.tmp"
-    torch.save(m.state_dict(), tmp)
-    os.replace(tmp, out / "model.pt")
+    with atomic_path(out / "model.pt") as tmp:
+        torch.save(m.state_dict(), tmp)
     (out / "hhi_captioner.json").write_text(json.dumps(meta, indent=1) + "\n")
     return out
 

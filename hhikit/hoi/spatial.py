@@ -31,6 +31,7 @@ import numpy as np
 
 from hhikit.errors import ConfigError, ModelUnavailable
 from hhikit.hoi.data import COCO80, HOIPairs
+from hhikit.io.atomic import atomic_path
 from hhikit.pairs.features import BOX_FEATURES, box_features
 from hhikit.pairs.tin_maps import tin_patterns
 
@@ -150,11 +151,8 @@ class HOISpatialModel:
         state = {"format": "hhikit-hoi-spatial/1", "state_dict": sd, "dataset": self.dataset, "classes": self.classes,
                  "mean": self.mean, "std": self.std, "width": self.width,
                  "no_interaction": self.no_interaction, "meta": self.meta}  # fmt: skip
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(p.name + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(p)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
 
     @classmethod
     def load(cls, path: str | Path) -> HOISpatialModel:

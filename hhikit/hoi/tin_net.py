@@ -29,6 +29,7 @@ import numpy as np
 from hhikit.errors import ModelUnavailable
 from hhikit.hoi.roi_align import roi_align
 from hhikit.hoi.spatial import POSE_FLAT, SP_FLAT
+from hhikit.io.atomic import atomic_path
 
 PIXEL_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 PIXEL_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -158,9 +159,8 @@ class TINModel:
                  "classes": self.classes, "no_interaction": self.no_interaction, "meta": self.meta,
                  "backbone_config": self.net.backbone.config.to_dict(),
                  "width": self.net.fc7_SHsp.out_features}  # fmt: skip
-        tmp = p.with_name(p.name + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(p)
+        with atomic_path(p) as tmp:
+            torch.save(state, tmp)
 
     @classmethod
     def load(cls, path: str | Path, backbone: str | Path | None = None) -> TINModel:

@@ -175,10 +175,10 @@ class GeometryInteractiveness:
             arrays["iou_ref"] = self.iou_ref
         for k, v in self.meta.items():
             arrays[f"meta_{k}"] = np.array(str(v))
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(path) + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
+        from hhikit.io.atomic import atomic_path
+
+        with atomic_path(path) as tmp:
+            np.savez_compressed(tmp, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> GeometryInteractiveness:

@@ -134,9 +134,10 @@ class TinInteractiveness:
             "width": self.width,
             "features": list(BOX_FEATURES),
         }
-        tmp = Path(str(path) + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
+        from hhikit.io.atomic import atomic_path
+
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
 
     @classmethod
     def load(cls, path: str | Path) -> TinInteractiveness:
