@@ -46,10 +46,6 @@ SPATIAL_CARD = ModelCard(
 )
 
 
-def _weights_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "models" / "weights"
-
-
 def _smoke(model: Any) -> str:
     p, b = model.predict([[0, 0, 100, 200]], [[40, 150, 90, 200]], [32])
     top = int(p[0].argmax())
@@ -70,10 +66,9 @@ def tin_spatial(weights: str | Path | None = None) -> Any:
 
     if weights is not None:
         return HOISpatialModel.load(weights)
-    path = _weights_dir() / SPATIAL_FILE
-    if not path.is_file():
-        raise ModelUnavailable(f"{SPATIAL_CARD.name}: packaged weights missing ({path}); {SPATIAL_CARD.obtain}")
-    return HOISpatialModel.load(path)
+    from hhikit.models.store import resolve
+
+    return build_spatial_card(resolve(SPATIAL_CARD.name))
 
 
 @register_hoi_model("tin")
