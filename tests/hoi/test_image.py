@@ -80,7 +80,7 @@ def test_lis_uses_detector_scores() -> None:
     strong = detect_hois(people[:1], objects[:1], model, min_prob=0.0)
     weak_obj = [DetectedObject("sports ball", objects[0].box, 0.2)]
     weak = detect_hois(people[:1], weak_obj, model, min_prob=0.0)
-    assert [h.hoi for h in strong] == [h.hoi for h in weak]
+    assert strong and [h.hoi for h in strong] == [h.hoi for h in weak]
     assert all(w.score < s.score for w, s in zip(weak, strong, strict=True))
     assert COCO80_INDEX["sports ball"] == 32
 
