@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from hhikit.errors import ConfigError, ModelUnavailable
+from hhikit.errors import ConfigError
 from hhikit.hoi.data import COCO80, HOIPairs
 from hhikit.io.atomic import atomic_path
 from hhikit.pairs.features import BOX_FEATURES, box_features
+from hhikit.pairs.tin import load_checkpoint
 from hhikit.pairs.tin_maps import tin_patterns
 
 SP_FLAT = 32 * 13 * 13
@@ -156,20 +157,18 @@ class HOISpatialModel:
 
     @classmethod
     def load(cls, path: str | Path) -> HOISpatialModel:
-        import torch
-
-        p = Path(path)
-        if not p.is_file():
-            raise ModelUnavailable(f"HOI model weights not found: {p} (train them with `hhi train hoi-spatial`)")
-        try:
-            s = torch.load(p, map_location="cpu", weights_only=False)
-            if s.get("format") != "hhikit-hoi-spatial/1":
-                raise ValueError("no hhikit-hoi-spatial/1 format tag")
-            n_ctx = len(COCO80) + len(BOX_FEATURES)
-            net = build_spatial_net(len(s["classes"]), n_ctx, int(s["width"]))
+        def build(s: dict[str, Any]) -> Any:
+            net = build_spatial_net(len(s["classes"]), len(COCO80) + len(BOX_FEATURES), int(s["width"]))
             net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in s["state_dict"].items()})
-        except Exception as exc:  # any unreadable or mismatched file is one clear message
-            raise ModelUnavailable(f"{p}: not an hhikit HOI spatial model ({exc})") from None
+            return net
+
+        s, net = load_checkpoint(
+            path,
+            build,
+            "an hhikit HOI spatial model",
+            f"HOI model weights not found: {path} (train them with `hhi train hoi-spatial`)",
+            "hhikit-hoi-spatial/1",
+        )
         return cls(net, s["dataset"], s["classes"], s["mean"], s["std"], int(s["width"]), s["no_interaction"],
                    s.get("meta"))  # fmt: skip
 

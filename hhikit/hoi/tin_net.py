@@ -30,6 +30,7 @@ from hhikit.errors import ModelUnavailable
 from hhikit.hoi.roi_align import roi_align
 from hhikit.hoi.spatial import POSE_FLAT, SP_FLAT
 from hhikit.io.atomic import atomic_path
+from hhikit.pairs.tin import load_checkpoint
 
 PIXEL_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 PIXEL_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -153,35 +154,26 @@ class TINModel:
     def save(self, path: str | Path) -> None:
         import torch
 
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
         state = {"format": "hhikit-tin/1", "state_dict": self.net.state_dict(), "dataset": self.dataset,
                  "classes": self.classes, "no_interaction": self.no_interaction, "meta": self.meta,
                  "backbone_config": self.net.backbone.config.to_dict(),
                  "width": self.net.fc7_SHsp.out_features}  # fmt: skip
-        with atomic_path(p) as tmp:
+        with atomic_path(path) as tmp:  # it makes the folder
             torch.save(state, tmp)
 
     @classmethod
     def load(cls, path: str | Path, backbone: str | Path | None = None) -> TINModel:
-        import torch
-
-        p = Path(path)
-        if not p.is_file():
-            raise ModelUnavailable(f"TIN checkpoint not found: {p}")
-        try:
+        def build(s: dict[str, Any]) -> Any:
             from transformers import ResNetConfig
 
-            s = torch.load(p, map_location="cpu", weights_only=False)
-            if s.get("format") != "hhikit-tin/1":
-                raise ValueError("no hhikit-tin/1 format tag")
             bb = load_backbone(None, ResNetConfig.from_dict(s["backbone_config"]))
             net = build_tin_net(bb, len(s["classes"]), int(s.get("width", 1024)))
             net.load_state_dict(s["state_dict"])
-        except ModelUnavailable:
-            raise
-        except Exception as exc:  # one clear line for any unreadable or mismatched checkpoint
-            raise ModelUnavailable(f"{p}: not an hhikit TIN checkpoint ({exc})") from None
+            return net
+
+        s, net = load_checkpoint(
+            path, build, "an hhikit TIN checkpoint", f"TIN checkpoint not found: {path}", "hhikit-tin/1"
+        )
         return cls(net, s["dataset"], s["classes"], np.asarray(s["no_interaction"], bool), s.get("meta") or {})
 
 

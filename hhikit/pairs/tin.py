@@ -31,6 +31,28 @@ from hhikit.pairs.interactiveness import Keypoints, register_interactiveness
 from hhikit.pairs.maps import MAP_SIZE, pose_map, spatial_maps
 
 
+def load_checkpoint(
+    path: str | Path, build: Any, what: str, missing: str, fmt: str | None = None
+) -> tuple[dict[str, Any], Any]:
+    """``(state, build(state))`` of a torch checkpoint: ``ModelUnavailable(missing)`` if
+    ``path`` is not a file; any unreadable, untagged (``fmt``: its ``"format"`` value) or
+    mismatched file is one ``ModelUnavailable`` line saying it is not ``what``."""
+    import torch
+
+    p = Path(path)
+    if not p.is_file():
+        raise ModelUnavailable(missing)
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=False)
+        if fmt is not None and state.get("format") != fmt:
+            raise ValueError(f"no {fmt} format tag")
+        return state, build(state)
+    except ModelUnavailable:
+        raise
+    except Exception as exc:  # any unreadable or mismatched checkpoint is one clear message
+        raise ModelUnavailable(f"{p}: not {what} ({exc})") from None
+
+
 def tin_inputs(
     boxes_a: Any, boxes_b: Any, keypoints_a: Keypoints = None, keypoints_b: Keypoints = None, size: int = MAP_SIZE
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -141,19 +163,17 @@ class TinInteractiveness:
 
     @classmethod
     def load(cls, path: str | Path) -> TinInteractiveness:
-        import torch
-
-        p = Path(path)
-        if not p.is_file():
-            raise ModelUnavailable(
-                f"TIN interactiveness weights not found: {p} (train them with `hhi train interactiveness --model tin`)"
-            )
-        try:
-            state = torch.load(p, map_location="cpu", weights_only=False)
+        def build(state: dict[str, Any]) -> Any:
             net = build_net(len(state["features"]), int(state["width"]))
             net.load_state_dict(state["state_dict"])
-        except Exception as exc:  # any unreadable checkpoint is one clear message
-            raise ModelUnavailable(f"{p}: not a TIN interactiveness checkpoint ({exc})") from None
+            return net
+
+        state, net = load_checkpoint(
+            path,
+            build,
+            "a TIN interactiveness checkpoint",
+            f"TIN interactiveness weights not found: {path} (train them with `hhi train interactiveness --model tin`)",
+        )
         return cls(net, state["mean"], state["std"], float(state["threshold"]), int(state["width"]))
 
 
