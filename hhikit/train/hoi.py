@@ -31,13 +31,16 @@ def _refuse_test(paths: Sequence[str | Path]) -> None:
             raise InputError(f"{p}: a test split is never used for training or model selection")
 
 
-def vcoco_role_ap(model: HOISpatialModel, pairs: HOIPairs, gt_path: str | Path) -> float:
-    """Role AP (scenario 1) of the model's oracle predictions on a V-COCO file."""
+def vcoco_role_ap(model: HOISpatialModel, pairs: HOIPairs, gt: Any) -> float:
+    """Role AP (scenario 1) of the model's oracle predictions on a V-COCO file (``gt``: its
+    path, or its ``hhikit.eval.hoi.load_vcoco`` ground truth, read once for many calls)."""
     from hhikit.eval.hoi import HOIDetections, evaluate_vcoco, load_vcoco
 
+    if isinstance(gt, (str, Path)):
+        gt = load_vcoco(gt)
     scores, _, _ = model_scores(model, pairs)
     det = HOIDetections.from_rows(list(rows_from_scores(pairs, scores)))
-    return float(evaluate_vcoco(load_vcoco(gt_path), det).summary["scenario1"])
+    return float(evaluate_vcoco(gt, det).summary["scenario1"])
 
 
 def pair_map(model: HOISpatialModel, pairs: HOIPairs) -> float:
@@ -72,8 +75,11 @@ def train_hoi_spatial(
         if len(vcoco) < 2:
             raise ConfigError("V-COCO needs a training file and a validation file (the last one) for selection")
         train = concat_pairs([load_vcoco_pairs(p) for p in vcoco[:-1]])
+        from hhikit.eval.hoi import load_vcoco
+
         val = load_vcoco_pairs(vcoco[-1])
-        model = train_spatial(train, cfg, lambda m: vcoco_role_ap(m, val, vcoco[-1]), history, progress, out)
+        gt = load_vcoco(vcoco[-1])  # once, not at every epoch's selection
+        model = train_spatial(train, cfg, lambda m: vcoco_role_ap(m, val, gt), history, progress, out)
         selection = {"data": "V-COCO", "selected_on": str(vcoco[-1]), "metric": "role AP scenario 1 (oracle boxes)"}
     else:
         pairs = concat_pairs([load_hicodet_hoi_pairs(p) for p in hicodet])
