@@ -217,6 +217,8 @@ def train_spatial(
     cfg = config or SpatialTrainConfig()
     if len(train) == 0:
         raise ConfigError("no training pairs")
+    if cfg.epochs < 1 or cfg.batch < 1 or cfg.width < 1:
+        raise ConfigError(f"epochs, batch and width must be at least 1 (got {cfg.epochs}, {cfg.batch}, {cfg.width})")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     ctx = context_features(train.box_h, train.box_o, train.obj)

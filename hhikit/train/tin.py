@@ -62,6 +62,8 @@ def train_tin_network(
     cfg = config or TINTrainConfig()
     if (vcoco is None) == (hicodet is None):
         raise ConfigError("give a V-COCO or a HICO-DET training annotation file")
+    if cfg.epochs < 1 or (cfg.max_images is not None and cfg.max_images < 1):
+        raise ConfigError(f"epochs and max_images must be at least 1 (got {cfg.epochs}, {cfg.max_images})")
     src = Path(vcoco or hicodet)  # type: ignore[arg-type]
     if "test" in src.name.lower():
         raise InputError(f"{src}: a test split is never used for training")

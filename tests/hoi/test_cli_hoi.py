@@ -45,6 +45,13 @@ def test_training_refuses_the_test_split(hicodet_files, capsys) -> None:
     assert "test split" in capsys.readouterr().err
 
 
+def test_training_refuses_zero_epochs(hicodet_files, tmp_path: Path, capsys) -> None:
+    train, _ = hicodet_files
+    out = tmp_path / "m.pt"
+    assert main(["train", "hoi-spatial", "--hicodet", str(train), "--epochs", "0", "--out", str(out)]) == 2
+    assert "at least 1" in capsys.readouterr().err and not out.exists()  # no untrained file written
+
+
 def test_vcoco_prior_rows_one_per_pair_and_class(tmp_path: Path, capsys) -> None:
     from tests.conftest import shared_path
 
