@@ -36,15 +36,16 @@ class TINTrainConfig:
 
 
 def _read_image(path: Path, max_side: int) -> tuple[np.ndarray, float]:
+    """RGB, downscaled to ``max_side``; ``read_image`` refuses a FIFO or device (never read)."""
     import cv2
 
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise InputError(f"{path}: not a readable image")
+    from hhikit.io.images import read_image
+
+    img = read_image(path)
     s = min(1.0, max_side / max(img.shape[:2]))
     if s < 1.0:
         img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
-    return img[:, :, ::-1].copy(), s
+    return img, s
 
 
 def train_tin_network(

@@ -41,15 +41,13 @@ def _synthetic_vcoco(tmp_path: Path) -> tuple[Path, Path]:
         anns.append(
             {"file_name": name, "boxes_h": [h, h], "boxes_o": [o, far], "actions": [k % 2, 0], "objects": [2, 3]}
         )
-    anns.append(
-        {
-            "file_name": "missing.jpg",
-            "boxes_h": [[0, 0, 5, 5]],
-            "boxes_o": [[6, 6, 9, 9]],
-            "actions": [0],
-            "objects": [2],
-        }
-    )
+    import os
+
+    os.mkfifo(images / "pipe.jpg")  # a special file: skipped, never read (it would block)
+    for bad in ("missing.jpg", "pipe.jpg"):
+        anns.append(
+            {"file_name": bad, "boxes_h": [[0, 0, 5, 5]], "boxes_o": [[6, 6, 9, 9]], "actions": [0], "objects": [2]}
+        )
     f = tmp_path / "instances_vcoco_train.json"
     f.write_text(json.dumps({"annotations": anns, "classes": ["hold obj", "kick obj"],
                              "objects": ["background", "person", "sports ball", "cup"]}))  # fmt: skip
@@ -69,6 +67,7 @@ def test_tiny_tin_network_trains_loss_goes_down_and_reloads(tmp_path: Path) -> N
     losses = rep["epoch_losses"]
     assert len(losses) == 6 and losses[-1] < 0.9 * losses[0] and sum(losses[-2:]) < sum(losses[:2])
     assert any("missing.jpg" in s for s in rep["skipped"])  # an unreadable image is skipped, named
+    assert any("pipe.jpg" in s and "FIFO" in s for s in rep["skipped"])
     model = get_hoi_model("tin", weights=out)
     import cv2
 
