@@ -275,11 +275,17 @@ def clip_inputs(item: ClipItem, extractors: Any) -> Any:
             raise
     audio = np.concatenate(blocks)[: int(cap * 16000) if cap else None] if blocks else None
     vis = extractors.visual
-    frames = [vis.prepare(f.rgb()) for f in iter_frames(item.video)]
-    if not frames:
+    # two decodes (count, then convert only the sampled frames) keep memory at num_frames
+    # frames whatever the clip's length, instead of every frame of a long video
+    total = sum(1 for _ in iter_frames(item.video))
+    if not total:
         raise InputError(f"{item.video}: no decodable frame")
-    idx = sample_indices(len(frames), vis.num_frames)
-    return ClipInputs(lines=lines, audio=audio, frames=[frames[i] for i in idx])
+    idx = sample_indices(total, vis.num_frames)
+    want = set(idx.tolist())
+    picked = {f.index: vis.prepare(f.rgb()) for f in iter_frames(item.video) if f.index in want}
+    if len(picked) < len(want):
+        raise InputError(f"{item.video}: the second decode gave fewer frames than the first")
+    return ClipInputs(lines=lines, audio=audio, frames=[picked[i] for i in idx.tolist()])
 
 
 def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) -> dict[str, np.ndarray]:
