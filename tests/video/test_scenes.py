@@ -108,3 +108,25 @@ def test_label_files_every_row_counts_a_later_row_wins(tmp_path):
     (tmp_path / "a" / "z.csv").write_text("clip;label\n")
     with pytest.raises(InputError, match="z.csv: a label file needs the columns Clip,Interaction"):
         read_label_csvs(tmp_path)
+
+
+def test_clip_inputs_prepares_only_the_sampled_frames(tmp_path):
+    from types import SimpleNamespace
+
+    from hhikit.video.scenes import ClipItem, clip_inputs
+    from hhikit.video.synth import write_video
+    from hhikit.video.vivit import sample_indices
+
+    path = write_video(tmp_path / "v.mp4", [np.full((32, 48, 3), 12 * i, np.uint8) for i in range(20)], fps=10)
+    calls = []
+
+    class Vis:
+        num_frames = 4
+
+        def prepare(self, rgb):
+            calls.append(1)
+            return round(float(rgb[..., 0].mean()) / 12)  # the frame's index back
+
+    ex = SimpleNamespace(audio=SimpleNamespace(max_seconds=1.0), visual=Vis())
+    got = clip_inputs(ClipItem("v", str(path)), ex)
+    assert got.frames == sample_indices(20, 4).tolist() and len(calls) == 4  # not one per decoded frame
