@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -75,12 +74,10 @@ def clip_features(path: str, pipeline: Any, cache: Path | None = None) -> dict[s
     ev = pipeline.clip_evidence(path)
     arrs = evidence_arrays(ev)
     if f is not None:
-        f.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **arrs)
-        from hhikit.io.atomic import atomic_write_bytes
+        from hhikit.io.atomic import atomic_path
 
-        atomic_write_bytes(f, buf.getvalue())
+        with atomic_path(f) as tmp:
+            np.savez(tmp, **arrs)
     return arrs
 
 

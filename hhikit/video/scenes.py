@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -307,10 +306,8 @@ def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) ->
     except Exception as exc:  # a strange file a decoder or model chokes on: this clip only
         raise InputError(f"{item.video}: no features ({type(exc).__name__}: {exc})") from None
     if f is not None:
-        from hhikit.io.atomic import atomic_write_bytes
+        from hhikit.io.atomic import atomic_path
 
-        f.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **out)
-        atomic_write_bytes(f, buf.getvalue())
+        with atomic_path(f) as tmp:
+            np.savez(tmp, **out)
     return out
