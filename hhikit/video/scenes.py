@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,8 +298,8 @@ def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) ->
         try:
             with np.load(f) as z:
                 return {m: z[m] for m in MODALITIES}
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is recomputed
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache entry (empty, truncated, foreign) is recomputed
     try:
         out = extractors.encode(clip_inputs(item, extractors))
     except InputError:

@@ -130,3 +130,20 @@ def test_clip_inputs_prepares_only_the_sampled_frames(tmp_path):
     ex = SimpleNamespace(audio=SimpleNamespace(max_seconds=1.0), visual=Vis())
     got = clip_inputs(ClipItem("v", str(path)), ex)
     assert got.frames == sample_indices(20, 4).tolist() and len(calls) == 4  # not one per decoded frame
+
+
+def test_a_damaged_feature_cache_entry_is_recomputed(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from hhikit.video import scenes
+
+    feats = {m: np.ones(3, np.float32) for m in scenes.MODALITIES}
+    ex = SimpleNamespace(card=lambda: {"k": 1}, encode=lambda _inputs: feats)
+    monkeypatch.setattr(scenes, "clip_inputs", lambda item, extractors: None)
+    item = scenes.ClipItem("c", str(tmp_path / "c.mp4"))
+    scenes.clip_features(item, ex, tmp_path)
+    (entry,) = tmp_path.glob("*.npz")
+    for damage in (b"", entry.read_bytes()[:40]):  # empty (EOFError), truncated zip (BadZipFile)
+        entry.write_bytes(damage)
+        out = scenes.clip_features(item, ex, tmp_path)
+        assert all(np.array_equal(out[m], feats[m]) for m in scenes.MODALITIES) and len(out) == 3
