@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,18 +69,19 @@ def clip_features(path: str, pipeline: Any, cache: Path | None = None) -> dict[s
         raise InputError(f"{path}: no such file") from None
     key = hashlib.sha1(f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
     f = cache / f"{key}.npz" if cache else None
-    if f is not None and f.exists():
-        with np.load(f) as z:
-            return {m: z[m] for m in MODALITIES}
+    if f is not None and f.is_file():
+        try:
+            with np.load(f) as z:
+                return {m: z[m] for m in MODALITIES}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache entry (empty, truncated, foreign) is recomputed
     ev = pipeline.clip_evidence(path)
     arrs = evidence_arrays(ev)
     if f is not None:
-        f.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **arrs)
-        from hhikit.io.atomic import atomic_write_bytes
+        from hhikit.io.atomic import atomic_path
 
-        atomic_write_bytes(f, buf.getvalue())
+        with atomic_path(f) as tmp:
+            np.savez(tmp, **arrs)
     return arrs
 
 

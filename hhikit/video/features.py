@@ -320,7 +320,7 @@ def build_extractors(bert: str | Path | None, ast: str | Path | None, vivit: str
     bert = bert or _card_dir("bert-base-uncased")
     ast = ast or _card_dir("ast-audioset")
     visual = (get_clip_feature("vivit-hf", model_dir=vivit) if vivit
-              else get_clip_feature("vivit-paper", frames=vivit_frames, seed=vivit_seed, **vivit_sizes))  # fmt: skip
+              else get_clip_feature("vivit-paper", **{"frames": vivit_frames, "seed": vivit_seed, **vivit_sizes}))  # fmt: skip
     return ICCCIExtractors(get_clip_feature("bert-cls", model_dir=bert), get_clip_feature("ast-mean", model_dir=ast),
                            visual)  # fmt: skip
 

@@ -76,8 +76,10 @@ class ICCCIRun:
     """A trained ICCCI model with its feature extractors (built lazily on first use)."""
 
     def __init__(self, path: str | Path, bert: str | None = None, ast: str | None = None,
-                 vivit: str | None = None, threshold: float | None = None) -> None:  # fmt: skip
-        ck = read_checkpoint(path)
+                 vivit: str | None = None, threshold: float | None = None,
+                 checkpoint: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """``checkpoint``: the contents of ``path`` when the caller has read them already."""
+        ck = checkpoint if checkpoint is not None else read_checkpoint(path)
         if not is_iccci(ck):
             raise ConfigError(f"{path}: not an ICCCI checkpoint")
         bare = ck.get("format") != FORMAT

@@ -116,8 +116,11 @@ class VideoPipeline:
         if c.weights:
             from hhikit.video.iccci import ICCCIRun, is_iccci, read_checkpoint
 
-            if is_iccci(read_checkpoint(c.weights)):
-                self.iccci = ICCCIRun(c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold)
+            ck = read_checkpoint(c.weights)
+            if is_iccci(ck):  # read once (a run's last.pt carries the optimiser state too)
+                self.iccci = ICCCIRun(
+                    c.weights, c.bert_dir, c.ast_dir, c.vivit_dir, threshold=c.threshold, checkpoint=ck
+                )
                 _ = self.iccci.extractors  # load BERT, AST and ViViT now: a missing folder stops here
             else:
                 from hhikit.video.classifier import load_checkpoint

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,11 +275,17 @@ def clip_inputs(item: ClipItem, extractors: Any) -> Any:
             raise
     audio = np.concatenate(blocks)[: int(cap * 16000) if cap else None] if blocks else None
     vis = extractors.visual
-    frames = [vis.prepare(f.rgb()) for f in iter_frames(item.video)]
-    if not frames:
+    # two decodes (count, then convert only the sampled frames) keep memory at num_frames
+    # frames whatever the clip's length, instead of every frame of a long video
+    total = sum(1 for _ in iter_frames(item.video))
+    if not total:
         raise InputError(f"{item.video}: no decodable frame")
-    idx = sample_indices(len(frames), vis.num_frames)
-    return ClipInputs(lines=lines, audio=audio, frames=[frames[i] for i in idx])
+    idx = sample_indices(total, vis.num_frames)
+    want = set(idx.tolist())
+    picked = {f.index: vis.prepare(f.rgb()) for f in iter_frames(item.video) if f.index in want}
+    if len(picked) < len(want):
+        raise InputError(f"{item.video}: the second decode gave fewer frames than the first")
+    return ClipInputs(lines=lines, audio=audio, frames=[picked[i] for i in idx.tolist()])
 
 
 def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) -> dict[str, np.ndarray]:
@@ -292,8 +298,8 @@ def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) ->
         try:
             with np.load(f) as z:
                 return {m: z[m] for m in MODALITIES}
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is recomputed
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache entry (empty, truncated, foreign) is recomputed
     try:
         out = extractors.encode(clip_inputs(item, extractors))
     except InputError:
@@ -301,10 +307,8 @@ def clip_features(item: ClipItem, extractors: Any, cache: Path | None = None) ->
     except Exception as exc:  # a strange file a decoder or model chokes on: this clip only
         raise InputError(f"{item.video}: no features ({type(exc).__name__}: {exc})") from None
     if f is not None:
-        from hhikit.io.atomic import atomic_write_bytes
+        from hhikit.io.atomic import atomic_path
 
-        f.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **out)
-        atomic_write_bytes(f, buf.getvalue())
+        with atomic_path(f) as tmp:
+            np.savez(tmp, **out)
     return out

@@ -78,3 +78,10 @@ def test_the_papers_dropout_at_extraction_is_an_option(tiny_hf):
                              **TINY_VIVIT)  # fmt: skip
     assert paper.card()["visual"]["config"]["dropout_at_extraction"] is True
     assert not np.array_equal(paper.visual.encode(clip), paper.visual.encode(clip))  # dropout 0.3 on every pass
+
+
+def test_vivit_options_may_set_the_seed_and_frames(tiny_hf):
+    # --vivit-options seed=7,frames=6 reach the paper's ViViT (not a duplicate-keyword TypeError)
+    ex = build_extractors(tiny_hf["bert"], tiny_hf["ast"], None, vivit_frames=4, seed=7, frames=6, **TINY_VIVIT)
+    cfg = ex.card()["visual"]["config"]
+    assert (cfg["seed"], cfg["frames"]) == (7, 6) and ex.visual.num_frames == 6

@@ -108,3 +108,42 @@ def test_label_files_every_row_counts_a_later_row_wins(tmp_path):
     (tmp_path / "a" / "z.csv").write_text("clip;label\n")
     with pytest.raises(InputError, match="z.csv: a label file needs the columns Clip,Interaction"):
         read_label_csvs(tmp_path)
+
+
+def test_clip_inputs_prepares_only_the_sampled_frames(tmp_path):
+    from types import SimpleNamespace
+
+    from hhikit.video.scenes import ClipItem, clip_inputs
+    from hhikit.video.synth import write_video
+    from hhikit.video.vivit import sample_indices
+
+    path = write_video(tmp_path / "v.mp4", [np.full((32, 48, 3), 12 * i, np.uint8) for i in range(20)], fps=10)
+    calls = []
+
+    class Vis:
+        num_frames = 4
+
+        def prepare(self, rgb):
+            calls.append(1)
+            return round(float(rgb[..., 0].mean()) / 12)  # the frame's index back
+
+    ex = SimpleNamespace(audio=SimpleNamespace(max_seconds=1.0), visual=Vis())
+    got = clip_inputs(ClipItem("v", str(path)), ex)
+    assert got.frames == sample_indices(20, 4).tolist() and len(calls) == 4  # not one per decoded frame
+
+
+def test_a_damaged_feature_cache_entry_is_recomputed(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from hhikit.video import scenes
+
+    feats = {m: np.ones(3, np.float32) for m in scenes.MODALITIES}
+    ex = SimpleNamespace(card=lambda: {"k": 1}, encode=lambda _inputs: feats)
+    monkeypatch.setattr(scenes, "clip_inputs", lambda item, extractors: None)
+    item = scenes.ClipItem("c", str(tmp_path / "c.mp4"))
+    scenes.clip_features(item, ex, tmp_path)
+    (entry,) = tmp_path.glob("*.npz")
+    for damage in (b"", entry.read_bytes()[:40]):  # empty (EOFError), truncated zip (BadZipFile)
+        entry.write_bytes(damage)
+        out = scenes.clip_features(item, ex, tmp_path)
+        assert all(np.array_equal(out[m], feats[m]) for m in scenes.MODALITIES) and len(out) == 3
