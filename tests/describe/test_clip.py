@@ -136,11 +136,15 @@ def test_siglip_and_the_cli(siglip_dir, capsys):
     gc.collect()  # release the pipeline's detector now
     rec = json.loads(capsys.readouterr().out.splitlines()[0])
     assert rc == 0 and len(rec["interactions"]) == 8
-    assert all(len(p["interactions"]) == 8 for p in rec["pairs"] if not p["suppressed"])
+    live = [p for p in rec["pairs"] if not p["suppressed"]]
+    assert live and all(len(p["interactions"]) == 8 for p in live)
 
 
 def test_bad_clip_dirs(tmp_path, clip_dir):
     with pytest.raises(HHIError, match="no config.json"):
+        get_describer(f"clip:{tmp_path}")
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(HHIError, match="config.json: unreadable"):
         get_describer(f"clip:{tmp_path}")
     (tmp_path / "config.json").write_text('{"model_type": "gpt2"}')
     with pytest.raises(HHIError, match="clip or siglip"):
