@@ -16,7 +16,6 @@ matched the entry best and the ensemble cosine.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +68,11 @@ class ClipDescriber:
         top_k: int = TOP_K,
         batch_size: int = 64,
     ) -> None:
-        from hhikit.describe.captioners import _torch, quiet_transformers
+        from hhikit.describe.hf import _torch, quiet_transformers, read_config
 
         torch = _torch()
         d = Path(model_dir)
-        if not (d / "config.json").exists():
-            raise ModelUnavailable(
-                f"{d}: no config.json; put a Hugging Face CLIPModel or SiglipModel directory there (nothing is downloaded)"
-            )
-        self.family = str(json.loads((d / "config.json").read_text()).get("model_type", ""))
+        self.family = str(read_config(d, "Hugging Face CLIPModel or SiglipModel").get("model_type", ""))
         if self.family not in ("clip", "siglip"):
             raise ConfigError(f"{d}: model_type {self.family!r}; the clip describer takes a clip or siglip model")
         if not templates or any("{}" not in t for t in templates):

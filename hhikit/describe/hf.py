@@ -63,16 +63,27 @@ def preprocess(images: list[np.ndarray], size: int, processor: Any | None = None
     return torch.stack(out)
 
 
+def read_config(model_dir: str | Path, what: str = "Hugging Face") -> dict[str, Any]:
+    """The ``config.json`` of a model directory as a dict; ``ModelUnavailable`` (one line)
+    when it is missing, unreadable or not a JSON object."""
+    p = Path(model_dir, "config.json")
+    if not p.is_file():
+        raise ModelUnavailable(f"{model_dir}: no config.json; put a {what} directory there (nothing is downloaded)")
+    try:
+        cfg = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelUnavailable(f"{p}: unreadable ({' '.join(str(exc).split())[:160]})") from None
+    if not isinstance(cfg, dict):
+        raise ModelUnavailable(f"{p}: not a JSON object")
+    return cfg
+
+
 def vision_config_of(clip_dir: str | Path) -> Any:
     """The CLIP vision config (with ``projection_dim``) of a ``CLIPModel`` or vision directory."""
     _torch()
     from transformers import CLIPVisionConfig
 
-    if not Path(clip_dir, "config.json").exists():
-        raise ModelUnavailable(
-            f"{clip_dir}: no config.json; put a Hugging Face CLIP directory there (nothing is downloaded)"
-        )
-    cfg = json.loads(Path(clip_dir, "config.json").read_text())
+    cfg = read_config(clip_dir, "Hugging Face CLIP")
     vcfg = CLIPVisionConfig.from_pretrained(str(clip_dir))
     if "projection_dim" in cfg:  # a CLIPModel config keeps projection_dim at the top level
         vcfg.projection_dim = int(cfg["projection_dim"])

@@ -112,26 +112,14 @@ def fit_student(
 def read_synthetic(path: str | Path) -> list[tuple[str, str]]:
     """(caption, interaction_no_pp) pairs of the paper's ``synthetic_captions.csv`` (the
     columns its summariser was trained on; ``.csv`` or ``.csv.gz``)."""
-    import csv
-
-    from hhikit.pseudolabel.postprocess import open_text
+    from hhikit.pseudolabel.teacher import read_csv_rows
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: synthetic captions file not found")
     pairs: list[tuple[str, str]] = []
-    try:
-        with open_text(path) as fh:
-            reader = csv.DictReader(fh)
-            cols = set(reader.fieldnames or ())
-            if not {"caption", "interaction_no_pp"} <= cols:
-                raise InputError(f"{path}: needs the columns caption and interaction_no_pp (found {sorted(cols)})")
-            for rec in reader:
-                cap, tgt = (rec.get("caption") or "").strip(), (rec.get("interaction_no_pp") or "").strip()
-                if cap and tgt:
-                    pairs.append((cap, tgt))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+    for rec in read_csv_rows(path, ({"caption", "interaction_no_pp"},), "synthetic captions"):
+        cap, tgt = rec.get("caption", "").strip(), rec.get("interaction_no_pp", "").strip()
+        if cap and tgt:
+            pairs.append((cap, tgt))
     if not pairs:
         raise InputError(f"{path}: no rows with both caption and interaction_no_pp")
     return pairs

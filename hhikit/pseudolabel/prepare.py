@@ -17,28 +17,17 @@ from hhikit.models.card import ModelCard
 from hhikit.models.setup import register_setup
 
 
-def _busy() -> bool:
-    from hhikit.pseudolabel.student import busy_machine
-
-    return busy_machine()
-
-
 @register_setup("pseudolabel-student")
 def prepare_student(card: ModelCard, out_dir: Path) -> None:
     """Train the set-up student into ``out_dir`` (``run_setup`` renames it into place)."""
-    import torch
-
     from hhikit.pseudolabel.distil import train_from_seeds
+    from hhikit.pseudolabel.student import busy_machine, threads_for_load
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr)
 
-    threads = torch.get_num_threads()
-    if _busy() and "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(1)
+    if "OMP_NUM_THREADS" not in os.environ and busy_machine():
         log(f"{card.name}: the machine is busy (load {os.getloadavg()[0]:.1f}): one torch thread")
     log(f"{card.name}: fine-tuning SmolLM2-135M on the seed pairs (15 steps; about {card.size_mb:.0f} MB)")
-    try:
+    with threads_for_load():  # one thread while busy, restored after
         train_from_seeds(out_dir, log=log)
-    finally:
-        torch.set_num_threads(threads)

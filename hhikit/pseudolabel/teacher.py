@@ -75,7 +75,7 @@ class Seeds:
         step_a: list[str] = []
         pairs: list[tuple[str, str]] = []
         for path in paths:
-            for rec in _read_csv_rows(Path(path), ({"parsed"}, {"parses", "encoded"})):
+            for rec in read_csv_rows(Path(path), ({"parsed"}, {"parses", "encoded"})):
                 if "parsed" in rec:
                     step_a.extend(x.strip().replace("[NAME]", "_") for x in rec["parsed"].split(";") if x.strip())
                 else:
@@ -94,14 +94,14 @@ def _to_slots(text: str) -> str:
     return text
 
 
-def _read_csv_rows(path: Path, layouts: tuple[set[str], ...]) -> Iterator[dict[str, str]]:
+def read_csv_rows(path: Path, layouts: tuple[set[str], ...], what: str = "parses") -> Iterator[dict[str, str]]:
     """Rows of a ``.csv`` / ``.csv.gz`` that has the columns of one of ``layouts``."""
     import csv
 
     from hhikit.pseudolabel.postprocess import open_text
 
     if not path.is_file():
-        raise InputError(f"{path}: parses file not found")
+        raise InputError(f"{path}: {what} file not found")
     try:
         with open_text(path) as fh:
             reader = csv.DictReader(fh)

@@ -39,41 +39,35 @@ def word_tokenizer(max_len):
     return tok, len(vocab)
 
 
+def tiny_dual_encoder(d, family: str, seed: int):
+    """A tiny random CLIPModel or SiglipModel directory (weights, word tokenizer, image processor)."""
+    tok, n = word_tokenizer(24)
+    torch.manual_seed(seed)
+    tower = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
+    text = dict(tower, vocab_size=n, max_position_embeddings=24, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    vision = dict(tower, image_size=32, patch_size=8)
+    if family == "clip":
+        model = transformers.CLIPModel(
+            transformers.CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)
+        )
+        proc = transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    else:
+        model = transformers.SiglipModel(transformers.SiglipConfig(text_config=text, vision_config=vision))
+        proc = transformers.SiglipImageProcessor(size={"height": 32, "width": 32})
+    model.save_pretrained(d)
+    tok.save_pretrained(d)
+    proc.save_pretrained(d)
+    return d
+
+
 @pytest.fixture(scope="module")
 def clip_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("clip")
-    tok, n = word_tokenizer(24)
-    torch.manual_seed(0)
-    cfg = transformers.CLIPConfig(
-        text_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                         vocab_size=n, max_position_embeddings=24, bos_token_id=1, eos_token_id=2, pad_token_id=0),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                           image_size=32, patch_size=8),
-        projection_dim=16,
-    )  # fmt: skip
-    transformers.CLIPModel(cfg).save_pretrained(d)
-    tok.save_pretrained(d)
-    transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
-        d
-    )
-    return d
+    return tiny_dual_encoder(tmp_path_factory.mktemp("clip"), "clip", seed=0)
 
 
 @pytest.fixture(scope="module")
 def siglip_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("siglip")
-    tok, n = word_tokenizer(24)
-    torch.manual_seed(1)
-    cfg = transformers.SiglipConfig(
-        text_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                         vocab_size=n, max_position_embeddings=24, pad_token_id=0, eos_token_id=2, bos_token_id=1),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                           image_size=32, patch_size=8),
-    )  # fmt: skip
-    transformers.SiglipModel(cfg).save_pretrained(d)
-    tok.save_pretrained(d)
-    transformers.SiglipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(d)
-    return d
+    return tiny_dual_encoder(tmp_path_factory.mktemp("siglip"), "siglip", seed=1)
 
 
 def two_people(path):
@@ -136,11 +130,15 @@ def test_siglip_and_the_cli(siglip_dir, capsys):
     gc.collect()  # release the pipeline's detector now
     rec = json.loads(capsys.readouterr().out.splitlines()[0])
     assert rc == 0 and len(rec["interactions"]) == 8
-    assert all(len(p["interactions"]) == 8 for p in rec["pairs"] if not p["suppressed"])
+    live = [p for p in rec["pairs"] if not p["suppressed"]]
+    assert live and all(len(p["interactions"]) == 8 for p in live)
 
 
 def test_bad_clip_dirs(tmp_path, clip_dir):
     with pytest.raises(HHIError, match="no config.json"):
+        get_describer(f"clip:{tmp_path}")
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(HHIError, match="config.json: unreadable"):
         get_describer(f"clip:{tmp_path}")
     (tmp_path / "config.json").write_text('{"model_type": "gpt2"}')
     with pytest.raises(HHIError, match="clip or siglip"):

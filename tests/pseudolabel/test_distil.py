@@ -45,7 +45,7 @@ def test_read_synthetic_layout_and_errors(tmp_path):
     assert read_synthetic(f) == [(cap, no_pp) for _, cap, _, no_pp in ROWS]
     bad = tmp_path / "bad.csv"
     bad.write_text("caption,interaction\nx,y\n")
-    with pytest.raises(InputError, match="bad.csv: needs the columns caption and interaction_no_pp"):
+    with pytest.raises(InputError, match=r"bad.csv: needs the columns caption\+interaction_no_pp"):
         read_synthetic(bad)
     with pytest.raises(InputError, match="not found"):
         read_synthetic(tmp_path / "none.csv")

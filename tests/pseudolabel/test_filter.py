@@ -66,27 +66,10 @@ def test_filter_pairs_marks_fallback_and_drops_pps(fallback):
 
 
 def test_nli_filter_with_tiny_random_model(tok, tmp_path):
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    cfg = BertConfig(
-        vocab_size=len(tok), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
-        num_labels=3, id2label={0: "contradiction", 1: "neutral", 2: "entailment"}, pad_token_id=tok.pad_token_id,
-    )  # fmt: skip
-    m = BertForSequenceClassification(cfg)
-    with torch.no_grad():  # make "entailment" certain: the classifier's bias decides
-        m.classifier.weight.zero_()
-        m.classifier.bias.copy_(torch.tensor([0.0, 0.0, 5.0]))
-    m.save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
-    f = NLIFilter(tmp_path)
+    f = _certain_nli(tok, tmp_path / "yes", entail=True)
     res = f.scores(["Anna hugs Ben.", "x"], ["_ hugging _", "_ kissing _"])
-    assert all(ok and p > 0.9 for ok, p in res) and f.kind == "nli"
-    with torch.no_grad():
-        m.classifier.bias.copy_(torch.tensor([5.0, 0.0, 0.0]))
-    m.save_pretrained(tmp_path)
-    assert not any(ok for ok, _ in NLIFilter(tmp_path).scores(["a"], ["_ hugging _"]))
+    assert len(res) == 2 and all(ok and p > 0.9 for ok, p in res) and f.kind == "nli"
+    assert not any(ok for ok, _ in _certain_nli(tok, tmp_path / "no", entail=False).scores(["a"], ["_ hugging _"]))
 
 
 def test_nli_filter_needs_entailment_label(tok, tmp_path):

@@ -46,12 +46,16 @@ def test_seed_student_trains_a_bounded_number_of_steps(tok, tmp_path):
 def test_busy_machine_trains_with_one_thread_and_restores(tmp_path, monkeypatch):
     import torch
 
-    from hhikit.pseudolabel import distil, prepare
+    from hhikit.pseudolabel import distil, prepare, student
 
     seen = []
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setattr(prepare, "_busy", lambda: True)
+    monkeypatch.setattr(student, "busy_machine", lambda: True)
     monkeypatch.setattr(distil, "train_from_seeds", lambda out, log: seen.append(torch.get_num_threads()))
     before = torch.get_num_threads()
-    prepare.prepare_student(STUDENT_CARD, tmp_path)
-    assert seen == [1] and torch.get_num_threads() == before
+    torch.set_num_threads(2)  # so that "one thread" and "restored" differ
+    try:
+        prepare.prepare_student(STUDENT_CARD, tmp_path)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
