@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -65,6 +66,21 @@ def test_read_jsonl_tolerates_only_a_truncated_last_line(tmp_path):
     f.write_text(good + '\n{"path": "b.jp' + "\n")  # a complete line that is not JSON
     with pytest.raises(InputError, match="line 2"):
         list(read_jsonl(f))
+    f.write_text(good + '\n{"path": "b.jp' + "\n\n")  # ... followed by blank lines only
+    with pytest.raises(InputError, match="line 2"):
+        list(read_jsonl(f))
+    f.write_bytes(good.encode() + b"\n\xff\xfe\n")
+    with pytest.raises(InputError, match="line 2: not UTF-8"):
+        list(read_jsonl(f))
+
+
+def test_read_jsonl_refuses_special_files_without_blocking(tmp_path):
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)  # a plain open() would wait for a writer for ever
+    with pytest.raises(InputError, match="fifo|FIFO|pipe"):
+        list(read_jsonl(fifo))
+    with pytest.raises(InputError, match="directory"):
+        list(read_jsonl(tmp_path))
 
 
 def test_config_errors_are_not_internal():
