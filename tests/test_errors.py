@@ -95,3 +95,14 @@ def test_jsonl_helpers_stay_importable_from_types(tmp_path):
     rec = ImageResult(path="a.jpg", width=4, height=3)
     assert hhikit.types.write_jsonl([rec], tmp_path / "r.jsonl") == 1
     assert [r.path for r in hhikit.types.read_jsonl(tmp_path / "r.jsonl")] == ["a.jpg"]
+
+
+def test_hhi_report_refuses_a_fifo_or_folder_with_one_line(tmp_path, capsys):
+    from hhikit.cli import main
+
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)
+    assert main(["report", str(fifo), "--out", str(tmp_path / "r.html")]) == 2
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "FIFO" in err[0] and "directory" in err[1] and not (tmp_path / "r.html").exists()

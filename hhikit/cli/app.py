@@ -80,14 +80,15 @@ def add_report(sub: Any) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from hhikit.errors import InputError
     from hhikit.io.jsonl import read_jsonl
     from hhikit.io.report import write_report
 
-    if not args.results.is_file():
-        _print_err(f"{args.results}: no such file")
-        return 2
     try:
         out = write_report(read_jsonl(args.results), args.out, args.title)
+    except InputError as exc:  # missing, a FIFO / folder (never read), a bad line: one line each
+        _print_err(str(exc))
+        return 2
     except (ValueError, KeyError) as exc:
         _print_err(f"{args.results}: not a file of hhikit records ({exc})")
         return 2
