@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 from hhikit.options import add_options, from_mapping, given
 from hhikit.registry import load_plugins
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_app(sub: Any) -> None:
