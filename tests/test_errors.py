@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -65,6 +66,21 @@ def test_read_jsonl_tolerates_only_a_truncated_last_line(tmp_path):
     f.write_text(good + '\n{"path": "b.jp' + "\n")  # a complete line that is not JSON
     with pytest.raises(InputError, match="line 2"):
         list(read_jsonl(f))
+    f.write_text(good + '\n{"path": "b.jp' + "\n\n")  # ... followed by blank lines only
+    with pytest.raises(InputError, match="line 2"):
+        list(read_jsonl(f))
+    f.write_bytes(good.encode() + b"\n\xff\xfe\n")
+    with pytest.raises(InputError, match="line 2: not UTF-8"):
+        list(read_jsonl(f))
+
+
+def test_read_jsonl_refuses_special_files_without_blocking(tmp_path):
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)  # a plain open() would wait for a writer for ever
+    with pytest.raises(InputError, match="fifo|FIFO|pipe"):
+        list(read_jsonl(fifo))
+    with pytest.raises(InputError, match="directory"):
+        list(read_jsonl(tmp_path))
 
 
 def test_config_errors_are_not_internal():
@@ -79,3 +95,14 @@ def test_jsonl_helpers_stay_importable_from_types(tmp_path):
     rec = ImageResult(path="a.jpg", width=4, height=3)
     assert hhikit.types.write_jsonl([rec], tmp_path / "r.jsonl") == 1
     assert [r.path for r in hhikit.types.read_jsonl(tmp_path / "r.jsonl")] == ["a.jpg"]
+
+
+def test_hhi_report_refuses_a_fifo_or_folder_with_one_line(tmp_path, capsys):
+    from hhikit.cli import main
+
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)
+    assert main(["report", str(fifo), "--out", str(tmp_path / "r.html")]) == 2
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "FIFO" in err[0] and "directory" in err[1] and not (tmp_path / "r.html").exists()

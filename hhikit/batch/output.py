@@ -162,10 +162,11 @@ class ResultWriter:
                         break
                     while raw and not raw.endswith(b"\n"):  # an over-long line: skipped unread
                         raw = fh.readline(1 << 20)
+                    if not raw:  # the long line was the torn tail: cut it like a short one
+                        state.torn_bytes = fh.tell() - end_of_complete
+                        break
                     state.bad_lines += 1
                     end_of_complete = fh.tell()
-                    if not raw:  # the long line was the torn tail
-                        break
                     continue
                 end_of_complete = fh.tell()
                 if not raw.strip():

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_analyze(sub: Any) -> None:

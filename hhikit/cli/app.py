@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 from hhikit.options import add_options, from_mapping, given
 from hhikit.registry import load_plugins
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_app(sub: Any) -> None:
@@ -80,14 +77,15 @@ def add_report(sub: Any) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from hhikit.errors import InputError
     from hhikit.io.jsonl import read_jsonl
     from hhikit.io.report import write_report
 
-    if not args.results.is_file():
-        _print_err(f"{args.results}: no such file")
-        return 2
     try:
         out = write_report(read_jsonl(args.results), args.out, args.title)
+    except InputError as exc:  # missing, a FIFO / folder (never read), a bad line: one line each
+        _print_err(str(exc))
+        return 2
     except (ValueError, KeyError) as exc:
         _print_err(f"{args.results}: not a file of hhikit records ({exc})")
         return 2

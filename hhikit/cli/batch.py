@@ -6,13 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _add_pipeline_options, _pipeline_config, _print_err, fail
 from hhikit.options import add_options, from_args, given
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_batch(sub: Any) -> None:

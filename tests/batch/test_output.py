@@ -37,3 +37,18 @@ def test_writer_resumes_cuts_torn_tail_and_locks(tmp_path):
     data = out.read_bytes()
     assert data.startswith(complete) and data.count(b"\n") == 3
     assert [json.loads(x)["path"] for x in data.splitlines()] == ["/a.jpg", "/b.jpg", "/c.jpg"]
+
+
+def test_writer_cuts_an_over_long_torn_tail_too(tmp_path, monkeypatch):
+    import hhikit.batch.output as output
+
+    good = encode_line(dumps(ImageResult(path="/a.jpg")))
+    monkeypatch.setattr(output, "RECORD_LINE_MAX", len(good) + 8)
+    out = tmp_path / "r.jsonl"
+    torn = b'{"schema":"hhikit/1","path":"/c.j' + b"y" * 3 * len(good)  # killed mid-write
+    out.write_bytes(good + b"x" * 3 * len(good) + b"\n" + torn)
+    with ResultWriter(out) as w:
+        assert w.state.records == 1 and w.state.bad_lines == 1 and w.state.torn_bytes == len(torn)
+        w.write(dumps(ImageResult(path="/b.jpg")))
+    lines = out.read_bytes().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["path"] == "/b.jpg"  # not glued to the torn tail

@@ -13,7 +13,7 @@ from hhikit.models.card import register_model
 from hhikit.models.store import ResolvedModel, resolve
 from hhikit.perception.base import register_detector, sort_and_number
 from hhikit.perception.mediapipe.cards import FACE_FULL_CARD, FACE_SHORT_CARD
-from hhikit.perception.mediapipe.runtime import _as_rgb, _base_options, _example_image, _TaskHolder, _vision
+from hhikit.perception.mediapipe.runtime import _as_rgb, _example_image, _image_task, _vision
 from hhikit.types import Person
 
 # ------------------------------------------------------------------ faces
@@ -49,18 +49,18 @@ class FaceDetector:
         min_score: float = 0.5,
         min_suppression: float = 0.3,
     ) -> None:
-        vision = _vision()
+        _vision()  # mediapipe missing: say so before anything else
 
         if model not in ("face-full-range", "face-short-range"):
             raise ConfigError(f"faces: model must be face-full-range or face-short-range, not {model!r}")
         self.resolved = resolved or resolve(model)
-        options = vision.FaceDetectorOptions(
-            base_options=_base_options(self.resolved.path()),
-            running_mode=vision.RunningMode.IMAGE,
+        self._task = _image_task(
+            "FaceDetector",
+            self.resolved.path(),
+            self.resolved.card.name,
             min_detection_confidence=float(min_score),
             min_suppression_threshold=float(min_suppression),
         )
-        self._task = _TaskHolder(lambda: vision.FaceDetector.create_from_options(options), self.resolved.card.name)
 
     def faces(self, image: np.ndarray) -> list[Face]:
         rgb = _as_rgb(image)

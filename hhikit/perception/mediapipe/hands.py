@@ -14,7 +14,7 @@ from hhikit.models.store import ResolvedModel, resolve
 from hhikit.perception.base import register_detector
 from hhikit.perception.imageops import greedy_keep, same_object
 from hhikit.perception.mediapipe.cards import HAND_CARD
-from hhikit.perception.mediapipe.runtime import _as_rgb, _base_options, _example_image, _TaskHolder, _vision
+from hhikit.perception.mediapipe.runtime import _as_rgb, _example_image, _image_task, _vision
 from hhikit.types import Person
 
 # ------------------------------------------------------------------ hands
@@ -68,20 +68,20 @@ class HandDetector:
         min_presence: float = 0.3,
         upscale: float = 3.0,
     ) -> None:
-        vision = _vision()
+        _vision()  # mediapipe missing: say so before anything else
 
         if num_hands < 1:
             raise ConfigError(f"hands: num_hands must be >= 1, not {num_hands}")
         self.resolved = resolved or resolve("hand-landmarker")
         self.upscale = float(upscale)
-        options = vision.HandLandmarkerOptions(
-            base_options=_base_options(self.resolved.path()),
-            running_mode=vision.RunningMode.IMAGE,
+        self._task = _image_task(
+            "HandLandmarker",
+            self.resolved.path(),
+            "hand-landmarker",
             num_hands=int(num_hands),
             min_hand_detection_confidence=float(min_detection),
             min_hand_presence_confidence=float(min_presence),
         )
-        self._task = _TaskHolder(lambda: vision.HandLandmarker.create_from_options(options), "hand-landmarker")
 
     def _scan(self, rgb: np.ndarray, ox: int = 0, oy: int = 0, scale: float = 1.0) -> list[Hand]:
         import cv2

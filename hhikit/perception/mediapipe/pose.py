@@ -17,10 +17,9 @@ from hhikit.perception.mediapipe.faces import Face, FaceDetector, assign_faces
 from hhikit.perception.mediapipe.hands import HandDetector, assign_hands
 from hhikit.perception.mediapipe.runtime import (
     _as_rgb,
-    _base_options,
     _example_image,
+    _image_task,
     _landmarks_to_array,
-    _TaskHolder,
     _vision,
     crop_windows,
     dedupe,
@@ -57,21 +56,21 @@ class BlazePoseDetector:
         face_crops: bool = True,
         face_crop_min_score: float = 0.6,
     ) -> None:
-        vision = _vision()
+        _vision()  # mediapipe missing: say so before anything else
 
         if num_poses < 1:
             raise ConfigError(f"blazepose: num_poses must be >= 1, not {num_poses}")
         crop_windows(64, 64, crops)  # validates the mode
         self.resolved = resolved or resolve("blazepose")
         self.num_poses, self.crops, self.min_score = int(num_poses), crops, float(min_score)
-        options = vision.PoseLandmarkerOptions(
-            base_options=_base_options(self.resolved.path("pose_landmarker.task")),
-            running_mode=vision.RunningMode.IMAGE,
+        self._task = _image_task(
+            "PoseLandmarker",
+            self.resolved.path("pose_landmarker.task"),
+            "blazepose",
             num_poses=self.num_poses,
             min_pose_detection_confidence=float(min_detection),
             min_pose_presence_confidence=float(min_presence),
         )
-        self._task = _TaskHolder(lambda: vision.PoseLandmarker.create_from_options(options), "blazepose")
         self.face_crops, self.face_crop_min_score = bool(face_crops), float(face_crop_min_score)
         self.face_detector = FaceDetector() if faces else None
         self.hand_detector = HandDetector() if hands else None

@@ -92,26 +92,26 @@ def _read_wheel(whl: Path, inner: str) -> bytes:
         return zf.read(_MODULES + inner)
 
 
+def _read_with_metadata(whl: Path, inner: str, label: str) -> bytes:
+    """``inner`` from the wheel, with the [0, 1] input metadata added unless it has some."""
+    model = _read_wheel(whl, inner)
+    return model if _has_metadata(model) else _tflite_with_image_metadata(model, label, *_NORM_0_1)
+
+
 @register_setup(SETUP_STEP)
 def setup_mediapipe(card: ModelCard, out_dir: Path) -> None:
     """Fetch the pinned wheel once and write ``card.files`` into ``out_dir``."""
     whl = pip_download(WHEEL)
     if card.name == "blazepose":
         detector = _read_wheel(whl, "pose_detection/pose_detection.tflite")
-        landmarks = _read_wheel(whl, "pose_landmark/pose_landmark_full.tflite")
-        if not _has_metadata(landmarks):
-            landmarks = _tflite_with_image_metadata(landmarks, "BlazePose GHUM 3D full", *_NORM_0_1)
+        landmarks = _read_with_metadata(whl, "pose_landmark/pose_landmark_full.tflite", "BlazePose GHUM 3D full")
         write_task_bundle(
             {"pose_detector.tflite": detector, "pose_landmarks_detector.tflite": landmarks},
             out_dir / "pose_landmarker.task",
         )
     elif card.name == "hand-landmarker":
-        palm = _read_wheel(whl, "palm_detection/palm_detection_full.tflite")
-        hand = _read_wheel(whl, "hand_landmark/hand_landmark_full.tflite")
-        if not _has_metadata(palm):
-            palm = _tflite_with_image_metadata(palm, "palm detection full", *_NORM_0_1)
-        if not _has_metadata(hand):
-            hand = _tflite_with_image_metadata(hand, "hand landmarks full", *_NORM_0_1)
+        palm = _read_with_metadata(whl, "palm_detection/palm_detection_full.tflite", "palm detection full")
+        hand = _read_with_metadata(whl, "hand_landmark/hand_landmark_full.tflite", "hand landmarks full")
         write_task_bundle(
             {"hand_detector.tflite": palm, "hand_landmarks_detector.tflite": hand},
             out_dir / "hand_landmarker.task",

@@ -137,6 +137,16 @@ class _TaskHolder:
             _close_task(self.task)
 
 
+def _image_task(kind: str, path: Path, name: str, **options: Any) -> _TaskHolder:
+    """A ``_TaskHolder`` of the Tasks ``vision.<kind>`` (e.g. ``"HandLandmarker"``) built from
+    ``vision.<kind>Options`` in IMAGE mode with the model at ``path`` and ``options``."""
+    vision = _vision()
+    opts = getattr(vision, kind + "Options")(
+        base_options=_base_options(path), running_mode=vision.RunningMode.IMAGE, **options
+    )
+    return _TaskHolder(lambda: getattr(vision, kind).create_from_options(opts), name)
+
+
 def _landmarks_to_array(landmarks: Any, w: int, h: int, ox: float = 0.0, oy: float = 0.0) -> np.ndarray:
     """Tasks landmarks of one pose in a ``w x h`` crop at ``(ox, oy)`` -> ``(33, 3)`` array of
     ``x, y, score`` in image pixels. Score = visibility x presence, and 0 for a point the
