@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _group, _print_err, fail
 from hhikit.options import add_options, from_args
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_train(sub: Any) -> None:

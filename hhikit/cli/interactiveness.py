@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _group, _print_err, fail
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_interactiveness(sub: Any) -> None:

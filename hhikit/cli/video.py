@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _add_plugin_option, _group, _print_err, fail
 from hhikit.options import add_options, from_args
 from hhikit.video.pipeline import VideoConfig
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_video(sub: Any) -> None:
