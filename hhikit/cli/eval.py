@@ -26,24 +26,30 @@ def add_eval(sub: Any) -> None:
             "--json", action="store_true", help="print the JSON report (one line) instead of the Markdown table"
         )
 
-    w = esub.add_parser("waldo", help="Waldo and Wenda text metrics at k = 1, 5, 8")
-    w.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
-    w.add_argument("--labels", type=Path, required=True, help="labels CSV: source,id,label,caption,url")
-    w.add_argument("--glove", type=Path, help="GloVe text / word2vec file (default: packaged GloVe 6B 50-d)")
+    def text_metric(name: str, help: str, truth: str, truth_help: str) -> Any:
+        """A parser of the text metrics: --predictions, the truth file, --glove (then -k)."""
+        q = esub.add_parser(name, help=help)
+        q.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
+        q.add_argument(truth, type=Path, required=True, help=truth_help)
+        q.add_argument("--glove", type=Path, help="GloVe text / word2vec file (default: packaged GloVe 6B 50-d)")
+        return q
+
+    def top_k(q: Any) -> None:
+        q.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
+        common(q)
+
+    w = text_metric("waldo", "Waldo and Wenda text metrics at k = 1, 5, 8", "--labels",
+                    "labels CSV: source,id,label,caption,url")  # fmt: skip
     w.add_argument("--bleurt", type=Path, help="local BLEURT checkpoint directory")
     w.add_argument("--nli", type=Path, help="local NLI model directory (transformers sequence classification)")
     w.add_argument("--no-minilm", action="store_true", help="skip the MiniLM sentence similarity")
     add_options(w, WaldoEvalOptions)  # --verb, defined once in hhikit.eval.options
-    w.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
-    common(w)
+    top_k(w)
     w.set_defaults(func=run_eval_waldo)
 
-    im = esub.add_parser("imsitu", help="imSitu-HHI verb similarity and accuracy")
-    im.add_argument("--predictions", type=Path, required=True, help="JSONL: image records or {id, predictions}")
-    im.add_argument("--ids", type=Path, required=True, help="imsitu-hhi.txt (one id like admiring_0 per line)")
-    im.add_argument("--glove", type=Path, help="GloVe text / word2vec file (default: packaged GloVe 6B 50-d)")
-    im.add_argument("-k", type=int, nargs="+", default=[1, 5, 8])
-    common(im)
+    im = text_metric("imsitu", "imSitu-HHI verb similarity and accuracy", "--ids",
+                     "imsitu-hhi.txt (one id like admiring_0 per line)")  # fmt: skip
+    top_k(im)
     im.set_defaults(func=run_eval_imsitu)
 
     h = esub.add_parser(

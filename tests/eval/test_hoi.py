@@ -106,6 +106,11 @@ def test_hicodet_bad_predictions(tmp_path):
     p.write_text('{"image": "a.jpg"\n')
     with pytest.raises(InputError, match="line 1"):
         read_hoi_predictions(p)
+    p.write_bytes(b'\xff{"image": "a.jpg"}\n')
+    with pytest.raises(InputError, match="line 1 is not UTF-8"):
+        read_hoi_predictions(p)
+    with pytest.raises(InputError, match="directory"):
+        read_hoi_predictions(tmp_path)
 
 
 def test_predictions_round_trip(tmp_path):

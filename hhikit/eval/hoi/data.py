@@ -94,12 +94,23 @@ def _box4(b: Any, allow_empty: bool = False) -> list[float]:
 
 def read_hoi_predictions(path: str | Path) -> HOIDetections:
     """Read JSON Lines, one detection per line (blank lines skipped)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: predictions file not found")
+    from hhikit.io.safeopen import RECORD_LINE_MAX, iter_lines, open_regular
 
-    with open(path, encoding="utf-8") as fh:
-        lines = [ln for ln in fh if ln.strip()]
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: predictions file not found")
+    lines = []
+    # open_regular: a FIFO or device is refused, never read; a line is capped, so memory stays bounded
+    with open_regular(path, what="HOI predictions") as fh:
+        for n, raw in iter_lines(fh, RECORD_LINE_MAX):
+            if raw is None:
+                raise InputError(f"{path}: detection line {n} is over {RECORD_LINE_MAX:,} bytes")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: detection line {n} is not UTF-8 text") from None
+            if line.strip():
+                lines.append(line)
     try:  # one C-level parse of the whole file; fall back line by line to name a bad line
         rows = json.loads("[" + ",".join(lines) + "]")
     except json.JSONDecodeError:

@@ -18,6 +18,7 @@ from hhikit.io.export.base import COCO17_NAMES, ExportOptions, image_root_to_pat
 from hhikit.types import Clip, ClipLabel, DetectedObject, ImageResult, Interaction, Pair, Person, Record, VideoResult
 
 CHUNK = 1 << 16
+TASK_MAX = 64 << 20  # characters of one task (keypoints of many people still fit in a few MB)
 
 
 def iter_json_array(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -72,7 +73,11 @@ def _array_items(fh: IO[str], path: Path) -> Iterator[dict[str, Any]]:
                 item, end = dec.raw_decode(buf, pos)
                 break
             except json.JSONDecodeError as exc:
-                more = fh.read(CHUNK)
+                if len(buf) - pos > TASK_MAX:  # garbage or a runaway task: never the whole file in memory
+                    raise InputError(
+                        f"{path}: task {n + 1} is not JSON within {TASK_MAX:,} characters ({exc.msg})"
+                    ) from None
+                more = fh.read(max(CHUNK, len(buf) - pos))  # doubling: a big task costs linear time
                 if not more:
                     raise InputError(f"{path}: task {n + 1} is not JSON ({exc.msg}; truncated file?)") from None
                 buf, pos = buf[pos:] + more, 0

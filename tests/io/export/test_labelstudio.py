@@ -217,6 +217,11 @@ def test_large_exports_stream_in_small_chunks(tmp_path, monkeypatch):
     out = tmp_path / "t.json"
     export_records([hoi_record(f"/d/{i}.jpg") for i in range(30)], "labelstudio", out)
     assert [r.path for r in read_labelstudio(out)] == [f"/d/{i}.jpg" for i in range(30)]
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("[" + "x" * 100_000)
+    monkeypatch.setattr(lsr, "TASK_MAX", 1000)  # a task never grows past the cap in memory
+    with pytest.raises(InputError, match="task 1 is not JSON within 1,000 characters"):
+        list(iter_json_array(garbage))
 
 
 def test_a_pipe_or_folder_is_no_export(tmp_path):
