@@ -7,14 +7,11 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hhikit.cli.common import _group, fail
 from hhikit.eval.options import HOIEvalOptions, WaldoEvalOptions
 from hhikit.options import add_options, from_args
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_eval(sub: Any) -> None:
